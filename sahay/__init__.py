@@ -1,0 +1,1 @@
+"""Sahay: the information system of a child-protection programme."""

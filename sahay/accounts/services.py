@@ -1,0 +1,89 @@
+"""Writes to user accounts. Nobody changes their own role, scope, organisation or active flag."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sahay.accounts.models import Role, ScopeKind, User
+from sahay.accounts.rights import Right
+from sahay.core.models import Country, Organisation
+
+PROTECTED_FIELDS = ("role", "country", "organisation", "is_active", "is_staff", "is_superuser")
+
+
+def _require_manager(actor: User) -> None:
+    if not actor.has_perm(Right.MANAGE_USERS.permission):
+        raise PermissionDenied
+
+
+def _scope_fields(
+    *, role: Role, country: Country | None, organisation: Organisation | None
+) -> tuple[Country | None, Organisation | None]:
+    """The country and organisation a user of this role keeps; anything the role does not use is dropped."""
+    kind = ScopeKind(role.scope_kind)
+    if kind == ScopeKind.ALL:
+        return None, None
+    if kind == ScopeKind.COUNTRY:
+        if country is None:
+            raise ValidationError({"country": _("A %(role)s works in one country: choose it.") % {"role": role.name}})
+        return country, None
+    if organisation is None:
+        raise ValidationError(
+            {"organisation": _("A %(role)s works for one organisation: choose it.") % {"role": role.name}}
+        )
+    return organisation.country, organisation
+
+
+def user_create(
+    *, actor: User, username: str, password: str, role: Role, first_name: str = "", last_name: str = "",
+    email: str = "", country: Country | None = None, organisation: Organisation | None = None,
+) -> User:
+    _require_manager(actor)
+    country, organisation = _scope_fields(role=role, country=country, organisation=organisation)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is taken.")})
+    user = User(
+        username=username, first_name=first_name, last_name=last_name, email=email, role=role, country=country,
+        organisation=organisation,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    with transaction.atomic():
+        user.full_clean(exclude=["password"])
+        user.save()
+    return user
+
+
+def user_update(
+    *, actor: User, user: User, role: Role, first_name: str, last_name: str, email: str,
+    country: Country | None, organisation: Organisation | None,
+) -> User:
+    _require_manager(actor)
+    country, organisation = _scope_fields(role=role, country=country, organisation=organisation)
+    if actor.pk == user.pk and (
+        role.pk != user.role_id
+        or (country.pk if country else None) != user.country_id
+        or (organisation.pk if organisation else None) != user.organisation_id
+    ):
+        raise PermissionDenied(_("You cannot change your own role, country or organisation."))
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.role, user.country, user.organisation = role, country, organisation
+    with transaction.atomic():
+        user.full_clean(exclude=["password"])
+        user.save()
+    return user
+
+
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    _require_manager(actor)
+    if actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot deactivate yourself."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user

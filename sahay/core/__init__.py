@@ -1,0 +1,1 @@
+"""Reference data: countries, administrative areas, organisations and periods."""

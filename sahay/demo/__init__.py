@@ -1,0 +1,1 @@
+"""Synthetic demo data and the `sahay demo` command that sets up a working installation."""

@@ -1,0 +1,54 @@
+"""`sahay demo`: migrate, load the default framework and synthetic demo data, print the logins, serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from sahay.core.models import DemoDataset
+from sahay.demo.figures import SEED, load_demo_entries
+from sahay.demo.organisations import DEMO_LOGINS, ensure_logins, ensure_organisations
+from sahay.frameworks.services import framework_load
+
+# Only for the synthetic demo on a development install; the production profile refuses to run this command.
+DEMO_PASSWORD = "demo-password-sahay"  # noqa: S105
+DEMO_DATA_VERSION = 1
+
+
+class Command(BaseCommand):
+    help = "Set up a demo installation with synthetic data and serve it on http://127.0.0.1:8000."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Set everything up, but do not serve.")
+        parser.add_argument("--address", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if getattr(settings, "PRODUCTION", False):
+            raise CommandError("sahay demo loads synthetic data with known passwords: not in the production profile.")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database is at the current migrations.")
+        result = framework_load(path=settings.SAHAY_DEFAULT_FRAMEWORK)
+        self.stdout.write(f"Framework {result.programme.code}: {'loaded' if result.changed else 'unchanged'}.")
+        with transaction.atomic():
+            partners = ensure_organisations()
+            users = ensure_logins(DEMO_PASSWORD)
+            entered_by = next(user for user in users if user.username == "me.officer")
+            count = load_demo_entries(programme=result.programme, entered_by=entered_by, partners=partners)
+            DemoDataset.objects.update_or_create(pk=1, defaults={"seed": SEED, "version": DEMO_DATA_VERSION})
+        self.stdout.write(f"Synthetic demo data: {count} aggregate entries (seed {SEED}).")
+        self._print_logins()
+        if not options["no_serve"]:
+            address = options["address"]
+            self.stdout.write(f"Serving Sahay on http://{address}/ (Ctrl+C stops it).")
+            call_command("runserver", address, use_reloader=False)
+
+    def _print_logins(self) -> None:
+        self.stdout.write("\nDemo logins (synthetic data only), all with the password " + DEMO_PASSWORD + ":")
+        for login in DEMO_LOGINS:
+            scope = login.organisation_name or login.country_code or "all countries"
+            self.stdout.write(f"  {login.username:<16} {login.role_code:<22} {scope}")
+        self.stdout.write("")

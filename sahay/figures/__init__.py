@@ -1,0 +1,1 @@
+"""Figures: aggregate entries, indicator figures against targets, and the dashboard."""

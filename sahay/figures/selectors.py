@@ -1,0 +1,144 @@
+"""Reads of figures, always through the acting user's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from sahay.accounts.models import User
+from sahay.accounts.scope import Scope, scope_of
+from sahay.core.models import Country
+from sahay.core.periods import Period, semesters_between, years_between
+from sahay.figures.aggregates import EntryValue, figure_from_entries
+from sahay.figures.models import AggregateEntry
+from sahay.figures.progress import Figure, expected_share
+from sahay.frameworks.models import Indicator, Programme, Strategy, Target
+
+
+def aggregate_entry_list(*, user: User, search: str = "") -> QuerySet[AggregateEntry]:
+    entries = scope_of(user).filter(AggregateEntry.objects.select_related("indicator", "country", "organisation"))
+    if search:
+        entries = entries.filter(indicator__code__icontains=search) | entries.filter(
+            country__code__iexact=search
+        ) | entries.filter(period_code__icontains=search)
+    return entries
+
+
+def programme_periods(programme: Programme) -> list[Period]:
+    """The periods a user can pick: semesters, then years, of the programme."""
+    return semesters_between(programme.start, programme.end) + years_between(programme.start, programme.end)
+
+
+def latest_reported_period(*, user: User, programme: Programme) -> Period:
+    latest = (
+        scope_of(user).filter(AggregateEntry.objects.filter(indicator__programme=programme))
+        .order_by("-period_end").values_list("period_code", flat=True).first()
+    )
+    return Period.parse(latest) if latest else semesters_between(programme.start, programme.end)[0]
+
+
+@dataclass
+class IndicatorFigures:
+    indicator: Indicator
+    programme_target: Decimal | None
+    total: Figure | None
+    by_country: dict[str, Figure] = field(default_factory=dict)
+
+    def for_country(self, code: str) -> Figure | None:
+        return self.by_country.get(code)
+
+
+@dataclass
+class StrategyFigures:
+    strategy: Strategy
+    rows: list[IndicatorFigures]
+
+
+@dataclass
+class FigureTable:
+    programme: Programme
+    period: Period
+    cumulative: bool
+    countries: list[Country]
+    shows_total: bool
+    strategies: list[StrategyFigures]
+
+
+def _targets(programme: Programme, period: Period, cumulative: bool) -> dict[tuple[int, str | None], Decimal]:
+    """Targets by (indicator, country code or None for the programme) that apply to this window."""
+    wanted_period = "" if cumulative else period.code
+    targets = Target.objects.filter(indicator__programme=programme, period_code=wanted_period).select_related("country")
+    return {(target.indicator_id, target.country.code if target.country else None): target.value for target in targets}
+
+
+def figure_table(
+    *, user: User, programme: Programme, period: Period, cumulative: bool, country: Country | None = None
+) -> FigureTable:
+    """Every indicator's figure per country in the user's scope, and the programme total where allowed.
+
+    With `country`, only that country's column (the country page); the caller has checked the scope.
+    """
+    scope = scope_of(user)
+    in_scope = scope.countries().filter(programmes=programme).order_by("name_en")
+    countries = list(in_scope.filter(pk=country.pk) if country else in_scope)
+    entries = _entries_by_place(scope, programme)
+    targets = _targets(programme, period, cumulative)
+    programme_targets = _targets(programme, period, cumulative=True)
+    expected = expected_share(programme, period.end) if cumulative else None
+
+    def make_figure(value: Decimal | None, target: Decimal | None) -> Figure:
+        return Figure(
+            value=value, target=target, expected=expected,
+            on_track_threshold=float(programme.on_track_threshold), at_risk_threshold=float(programme.at_risk_threshold),
+        )
+
+    strategies = []
+    for strategy in programme.strategies.all():
+        rows = []
+        for indicator in strategy.indicators.all():
+            row = IndicatorFigures(
+                indicator=indicator, programme_target=programme_targets.get((indicator.pk, None)), total=None
+            )
+            country_values = []
+            for column in countries:
+                value = _place_figure(entries, indicator, column.pk, period, cumulative)
+                row.by_country[column.code] = make_figure(value, targets.get((indicator.pk, column.code)))
+                country_values.append(value)
+            if scope.sees_programme_totals and country is None:
+                known = [value for value in country_values if value is not None]
+                total = sum(known, Decimal(0)) if known else None
+                row.total = make_figure(total, targets.get((indicator.pk, None)))
+            rows.append(row)
+        strategies.append(StrategyFigures(strategy=strategy, rows=rows))
+    return FigureTable(
+        programme=programme, period=period, cumulative=cumulative, countries=countries,
+        shows_total=scope.sees_programme_totals and country is None, strategies=strategies,
+    )
+
+
+EntriesByPlace = dict[tuple[int, int], dict[int | None, list[EntryValue]]]
+
+
+def _entries_by_place(scope: Scope, programme: Programme) -> EntriesByPlace:
+    """Entries in scope, by (indicator, country), then by organisation (None: entered for the country)."""
+    grouped: EntriesByPlace = defaultdict(lambda: defaultdict(list))
+    entries = scope.filter(AggregateEntry.objects.filter(indicator__programme=programme))
+    for entry in entries.only(
+        "indicator_id", "country_id", "organisation_id", "period_code", "kind", "disaggregation", "value"
+    ):
+        grouped[(entry.indicator_id, entry.country_id)][entry.organisation_id].append(EntryValue.of(entry))
+    return grouped
+
+
+def _place_figure(
+    entries: EntriesByPlace, indicator: Indicator, country_id: int, period: Period, cumulative: bool
+) -> Decimal | None:
+    parts = [
+        figure_from_entries(values, unique=indicator.counts_unique, period=period, cumulative=cumulative)
+        for values in entries.get((indicator.pk, country_id), {}).values()
+    ]
+    known = [part for part in parts if part is not None]
+    return sum(known, Decimal(0)) if known else None

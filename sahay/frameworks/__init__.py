@@ -1,0 +1,1 @@
+"""The results framework as data: programme, strategies, indicators, targets and baselines."""

@@ -1,0 +1,31 @@
+"""Forms for changing targets; every change asks why."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sahay.core.models import Country
+from sahay.frameworks.models import Programme
+
+
+class TargetChangeForm(forms.Form):
+    value = forms.DecimalField(label=_("New target"), min_value=0, max_digits=14, decimal_places=2)
+    reason = forms.CharField(
+        label=_("Why does it change?"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text=_("Kept with the change, with your name and the date."),
+    )
+
+
+class TargetCreateForm(TargetChangeForm):
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None)  # type: ignore[arg-type]
+    country = forms.ModelChoiceField(
+        label=_("Country"), queryset=None, required=False, empty_label=_("The whole programme")  # type: ignore[arg-type]
+    )
+    period_code = forms.ChoiceField(label=_("Period"), required=False)
+
+    field_order = ["indicator", "country", "period_code", "value", "reason"]
+
+    def __init__(self, *args: object, programme: Programme, periods: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["indicator"].queryset = programme.indicators.all()  # type: ignore[attr-defined]
+        self.fields["country"].queryset = Country.objects.filter(programmes=programme)  # type: ignore[attr-defined]
+        self.fields["period_code"].choices = [("", _("The programme period"))] + [(code, code) for code in periods]

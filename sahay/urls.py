@@ -1,0 +1,39 @@
+"""Every page of Sahay. Anything not marked otherwise requires sign-in (LoginRequiredMiddleware)."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from django.views.i18n import set_language
+
+from sahay.accounts import views as account_views
+from sahay.core import views as core_views
+from sahay.figures import views as figure_views
+from sahay.frameworks import views as framework_views
+
+urlpatterns = [
+    path("", figure_views.dashboard, name="dashboard"),
+    path("countries/<str:code>/", figure_views.country_detail, name="country_detail"),
+    path("figures/entries/", figure_views.entry_list, name="entry_list"),
+    path("figures/entries/new/", figure_views.entry_edit, name="entry_create"),
+    path("figures/entries/<int:pk>/", figure_views.entry_edit, name="entry_edit"),
+    path("framework/indicators/", framework_views.indicator_reference, name="indicator_reference"),
+    path("framework/targets/", framework_views.target_overview, name="target_overview"),
+    path("framework/targets/new/", framework_views.target_create, name="target_create"),
+    path("framework/targets/<int:pk>/", framework_views.target_edit, name="target_edit"),
+    path("organisations/", core_views.organisation_list, name="organisation_list"),
+    path("areas/", core_views.area_list, name="area_list"),
+    path("areas/new/", core_views.area_new, name="area_create"),
+    path("users/", account_views.user_list, name="user_list"),
+    path("users/new/", account_views.user_edit, name="user_create"),
+    path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
+    path("users/<int:pk>/activation/", account_views.user_activation, name="user_activation"),
+    path(
+        "sign-in/",
+        login_not_required(auth_views.LoginView.as_view(template_name="accounts/login.html",
+                                                         redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]
+
