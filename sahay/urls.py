@@ -29,11 +29,11 @@ urlpatterns = [
     path("users/<int:pk>/activation/", account_views.user_activation, name="user_activation"),
     path(
         "sign-in/",
-        login_not_required(auth_views.LoginView.as_view(template_name="accounts/login.html",
-                                                         redirect_authenticated_user=True)),
+        login_not_required(
+            auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
+        ),
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
-

@@ -14,15 +14,21 @@ class UserForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
     country = forms.ModelChoiceField(
-        label=_("Country"), queryset=Country.objects.filter(is_programme_country=True), required=False,
+        label=_("Country"),
+        queryset=Country.objects.filter(is_programme_country=True),
+        required=False,
         help_text=_("For roles that work in one country."),
     )
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True), required=False,
+        label=_("Organisation"),
+        queryset=Organisation.objects.filter(is_active=True),
+        required=False,
         help_text=_("For roles that work for one organisation."),
     )
     password = forms.CharField(
-        label=_("Password"), widget=forms.PasswordInput(render_value=False), required=False,
+        label=_("Password"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
         help_text=_("At least 12 characters. Only when creating the user."),
     )
 

@@ -45,7 +45,11 @@ class User(AbstractUser):
         Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("country")
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         verbose_name=_("organisation"),
     )
 

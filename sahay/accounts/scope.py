@@ -36,7 +36,7 @@ class Scope:
         programme_countries = Country.objects.filter(is_programme_country=True)
         if self.kind == ScopeKind.ALL:
             return programme_countries
-        if self.kind in (ScopeKind.COUNTRY, ScopeKind.ORGANISATION):
+        if self.kind in (ScopeKind.COUNTRY, ScopeKind.ORGANISATION) and self.country_id is not None:
             return programme_countries.filter(pk=self.country_id)
         return programme_countries.none()
 

@@ -38,15 +38,28 @@ def _scope_fields(
 
 
 def user_create(
-    *, actor: User, username: str, password: str, role: Role, first_name: str = "", last_name: str = "",
-    email: str = "", country: Country | None = None, organisation: Organisation | None = None,
+    *,
+    actor: User,
+    username: str,
+    password: str,
+    role: Role,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    country: Country | None = None,
+    organisation: Organisation | None = None,
 ) -> User:
     _require_manager(actor)
     country, organisation = _scope_fields(role=role, country=country, organisation=organisation)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is taken.")})
     user = User(
-        username=username, first_name=first_name, last_name=last_name, email=email, role=role, country=country,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        role=role,
+        country=country,
         organisation=organisation,
     )
     try:
@@ -61,8 +74,15 @@ def user_create(
 
 
 def user_update(
-    *, actor: User, user: User, role: Role, first_name: str, last_name: str, email: str,
-    country: Country | None, organisation: Organisation | None,
+    *,
+    actor: User,
+    user: User,
+    role: Role,
+    first_name: str,
+    last_name: str,
+    email: str,
+    country: Country | None,
+    organisation: Organisation | None,
 ) -> User:
     _require_manager(actor)
     country, organisation = _scope_fields(role=role, country=country, organisation=organisation)

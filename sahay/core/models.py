@@ -60,7 +60,7 @@ class Organisation(models.Model):
         PARTNER = "partner", _("local partner organisation")
 
     # Which kind of organisation may sit directly under which.
-    ALLOWED_PARENTS = {
+    ALLOWED_PARENTS: dict[str, set[str | None]] = {
         Kind.HEAD_OFFICE: {None},
         Kind.COUNTRY_OFFICE: {Kind.HEAD_OFFICE},
         Kind.PARTNER: {Kind.COUNTRY_OFFICE, Kind.HEAD_OFFICE},
@@ -93,11 +93,16 @@ class Organisation(models.Model):
     def clean(self) -> None:
         parent_kind = self.parent.kind if self.parent else None
         if parent_kind not in self.ALLOWED_PARENTS[self.Kind(self.kind)]:
-            raise ValidationError({"parent": _("A %(kind)s cannot be part of this organisation.")
-                                   % {"kind": self.get_kind_display()}})
-        if self.kind == self.Kind.PARTNER and self.parent and self.parent.kind == self.Kind.COUNTRY_OFFICE:
-            if self.parent.country_id != self.country_id:
-                raise ValidationError({"parent": _("A partner belongs to the country office of its own country.")})
+            raise ValidationError(
+                {"parent": _("A %(kind)s cannot be part of this organisation.") % {"kind": self.get_kind_display()}}
+            )
+        if (
+            self.kind == self.Kind.PARTNER
+            and self.parent
+            and self.parent.kind == self.Kind.COUNTRY_OFFICE
+            and self.parent.country_id != self.country_id
+        ):
+            raise ValidationError({"parent": _("A partner belongs to the country office of its own country.")})
 
 
 class DemoDataset(models.Model):
@@ -109,3 +114,6 @@ class DemoDataset(models.Model):
 
     class Meta:
         verbose_name = _("synthetic demo data set")
+
+    def __str__(self) -> str:
+        return f"synthetic demo data v{self.version} (seed {self.seed})"

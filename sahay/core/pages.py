@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+
+from sahay.accounts.models import User
 
 M = TypeVar("M", bound=Model)
 PAGE_SIZE = 25
@@ -23,7 +25,9 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def sort_list(request: HttpRequest, queryset: QuerySet[M], allowed: dict[str, str], default: str) -> tuple[QuerySet[M], str]:
+def sort_list(
+    request: HttpRequest, queryset: QuerySet[M], allowed: dict[str, str], default: str
+) -> tuple[QuerySet[M], str]:
     """Order by the `sort` parameter when it names an allowed column (a leading '-' reverses)."""
     requested = request.GET.get("sort", default)
     column = requested.removeprefix("-")
@@ -37,4 +41,7 @@ def paginate(request: HttpRequest, items: QuerySet[Any]) -> Page[Any]:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-__all__ = ["NON_FIELD_ERRORS", "add_service_errors", "paginate", "sort_list"]
+class AuthenticatedRequest(HttpRequest):
+    """A request past LoginRequiredMiddleware: its user is a signed-in Sahay user."""
+
+    user: User

@@ -57,7 +57,9 @@ def _spread(total: int, weights: list[float]) -> list[int]:
     return parts
 
 
-def _target_entries(indicator: Indicator, target: int, countries: list[Country], rng: random.Random) -> Iterator[DemoEntry]:
+def _target_entries(
+    indicator: Indicator, target: int, countries: list[Country], rng: random.Random
+) -> Iterator[DemoEntry]:
     pace = rng.uniform(0.55, 1.15)
     weights = [rng.uniform(0.4, 1.6) for _country in countries]
     programme_months = 36
@@ -120,9 +122,15 @@ def load_demo_entries(*, programme: Programme, entered_by: User, partners: dict[
             values = _spread(entry.value, [1.2 - 0.4 * position for position in range(len(organisations))])
         for organisation, value in zip(organisations, values, strict=True):
             aggregate_entry_save(
-                indicator=entry.indicator, country=entry.country, organisation=organisation,
-                period_code=entry.period.code, kind=entry.kind, disaggregation="", value=Decimal(value),
-                saved_by=entered_by, comment="synthetic demo data",
+                indicator=entry.indicator,
+                country=entry.country,
+                organisation=organisation,
+                period_code=entry.period.code,
+                kind=entry.kind,
+                disaggregation="",
+                value=Decimal(value),
+                saved_by=entered_by,
+                comment="synthetic demo data",
             )
             count += 1
     return count

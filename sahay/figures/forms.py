@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sahay.accounts.models import User
 from sahay.accounts.scope import scope_of
-from sahay.core.models import Organisation
+from sahay.core.models import Country, Organisation
 from sahay.figures.models import CELL_LABELS, AggregateEntry
 from sahay.figures.selectors import programme_periods
 from sahay.frameworks.models import Indicator, Programme
@@ -13,9 +13,11 @@ from sahay.frameworks.models import Indicator, Programme
 
 class AggregateEntryForm(forms.Form):
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.none())
-    country = forms.ModelChoiceField(label=_("Country"), queryset=Organisation.objects.none())
+    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.none())
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), required=False,
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
         empty_label=_("The whole country"),
     )
     period_code = forms.ChoiceField(label=_("Semester"))
@@ -32,9 +34,9 @@ class AggregateEntryForm(forms.Form):
         self.fields["organisation"].queryset = scope.filter(  # type: ignore[attr-defined]
             Organisation.objects.filter(is_active=True), organisation_field="pk"
         )
-        self.fields["period_code"].choices = [
+        self.fields["period_code"].choices = [  # type: ignore[attr-defined]
             (period.code, period.code) for period in programme_periods(programme) if period.kind == "semester"
         ]
-        self.fields["disaggregation"].choices = [("", _("Total"))] + [
+        self.fields["disaggregation"].choices = [("", _("Total"))] + [  # type: ignore[attr-defined]
             (code, label) for code, label in CELL_LABELS.items()
         ]

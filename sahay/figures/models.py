@@ -29,11 +29,16 @@ class AggregateEntry(models.Model):
         PERIOD = "period", _("in the semester")
         CUMULATIVE = "cumulative", _("cumulative since the programme start")
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="aggregate_entries",
-                                  verbose_name=_("indicator"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="aggregate_entries", verbose_name=_("indicator")
+    )
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("organisation"),
     )
     period_code = models.CharField(_("semester"), max_length=10)
@@ -83,3 +88,6 @@ class AggregateEntryChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.old_value} -> {self.new_value}"

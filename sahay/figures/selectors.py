@@ -21,9 +21,11 @@ from sahay.frameworks.models import Indicator, Programme, Strategy, Target
 def aggregate_entry_list(*, user: User, search: str = "") -> QuerySet[AggregateEntry]:
     entries = scope_of(user).filter(AggregateEntry.objects.select_related("indicator", "country", "organisation"))
     if search:
-        entries = entries.filter(indicator__code__icontains=search) | entries.filter(
-            country__code__iexact=search
-        ) | entries.filter(period_code__icontains=search)
+        entries = (
+            entries.filter(indicator__code__icontains=search)
+            | entries.filter(country__code__iexact=search)
+            | entries.filter(period_code__icontains=search)
+        )
     return entries
 
 
@@ -34,8 +36,11 @@ def programme_periods(programme: Programme) -> list[Period]:
 
 def latest_reported_period(*, user: User, programme: Programme) -> Period:
     latest = (
-        scope_of(user).filter(AggregateEntry.objects.filter(indicator__programme=programme))
-        .order_by("-period_end").values_list("period_code", flat=True).first()
+        scope_of(user)
+        .filter(AggregateEntry.objects.filter(indicator__programme=programme))
+        .order_by("-period_end")
+        .values_list("period_code", flat=True)
+        .first()
     )
     return Period.parse(latest) if latest else semesters_between(programme.start, programme.end)[0]
 
@@ -91,8 +96,11 @@ def figure_table(
 
     def make_figure(value: Decimal | None, target: Decimal | None) -> Figure:
         return Figure(
-            value=value, target=target, expected=expected,
-            on_track_threshold=float(programme.on_track_threshold), at_risk_threshold=float(programme.at_risk_threshold),
+            value=value,
+            target=target,
+            expected=expected,
+            on_track_threshold=float(programme.on_track_threshold),
+            at_risk_threshold=float(programme.at_risk_threshold),
         )
 
     strategies = []
@@ -114,8 +122,12 @@ def figure_table(
             rows.append(row)
         strategies.append(StrategyFigures(strategy=strategy, rows=rows))
     return FigureTable(
-        programme=programme, period=period, cumulative=cumulative, countries=countries,
-        shows_total=scope.sees_programme_totals and country is None, strategies=strategies,
+        programme=programme,
+        period=period,
+        cumulative=cumulative,
+        countries=countries,
+        shows_total=scope.sees_programme_totals and country is None,
+        strategies=strategies,
     )
 
 

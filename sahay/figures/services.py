@@ -26,8 +26,15 @@ def allowed_cells(indicator: Indicator) -> list[str]:
 
 
 def _validate(
-    *, indicator: Indicator, country: Country, organisation: Organisation | None, period: Period, kind: str,
-    disaggregation: str, value: Decimal, saved_by: User,
+    *,
+    indicator: Indicator,
+    country: Country,
+    organisation: Organisation | None,
+    period: Period,
+    kind: str,
+    disaggregation: str,
+    value: Decimal,
+    saved_by: User,
 ) -> None:
     if not saved_by.has_perm(Right.ENTER_AGGREGATES.permission):
         raise PermissionDenied
@@ -46,7 +53,9 @@ def _validate(
         errors["period_code"] = _("Enter figures per semester, for example 2017-H1.")
     elif period.end < programme.start or period.start > programme.end:
         errors["period_code"] = _("%(period)s lies outside the programme (%(start)s to %(end)s).") % {
-            "period": period, "start": programme.start, "end": programme.end,
+            "period": period,
+            "start": programme.start,
+            "end": programme.end,
         }
     if kind == AggregateEntry.Kind.CUMULATIVE and not indicator.counts_unique:
         errors["kind"] = _("This indicator adds up across semesters: enter the semester's figure only.")
@@ -56,7 +65,8 @@ def _validate(
         errors["value"] = _("A figure cannot be negative.")
     elif value != value.to_integral_value():
         errors["value"] = _("%(indicator)s counts whole %(unit)s: enter a whole number.") % {
-            "indicator": indicator.code, "unit": indicator.unit,
+            "indicator": indicator.code,
+            "unit": indicator.unit,
         }
     same_cell = AggregateEntry.objects.filter(
         indicator=indicator, country=country, period_code=period.code, kind=kind, disaggregation=disaggregation
@@ -71,8 +81,16 @@ def _validate(
 
 
 def aggregate_entry_save(
-    *, indicator: Indicator, country: Country, organisation: Organisation | None, period_code: str, kind: str,
-    disaggregation: str, value: Decimal, saved_by: User, comment: str = "",
+    *,
+    indicator: Indicator,
+    country: Country,
+    organisation: Organisation | None,
+    period_code: str,
+    kind: str,
+    disaggregation: str,
+    value: Decimal,
+    saved_by: User,
+    comment: str = "",
 ) -> AggregateEntry:
     """Create or update the entry for this cell; each value it takes is kept with who set it."""
     try:
@@ -80,20 +98,41 @@ def aggregate_entry_save(
     except ValidationError as error:
         raise ValidationError({"period_code": error.messages}) from error
     _validate(
-        indicator=indicator, country=country, organisation=organisation, period=period, kind=kind,
-        disaggregation=disaggregation, value=value, saved_by=saved_by,
+        indicator=indicator,
+        country=country,
+        organisation=organisation,
+        period=period,
+        kind=kind,
+        disaggregation=disaggregation,
+        value=value,
+        saved_by=saved_by,
     )
     with transaction.atomic():
-        entry = AggregateEntry.objects.select_for_update().filter(
-            indicator=indicator, country=country, organisation=organisation, period_code=period.code, kind=kind,
-            disaggregation=disaggregation,
-        ).first()
+        entry = (
+            AggregateEntry.objects.select_for_update()
+            .filter(
+                indicator=indicator,
+                country=country,
+                organisation=organisation,
+                period_code=period.code,
+                kind=kind,
+                disaggregation=disaggregation,
+            )
+            .first()
+        )
         old_value = entry.value if entry else None
         if entry is None:
             entry = AggregateEntry.objects.create(
-                indicator=indicator, country=country, organisation=organisation, period_code=period.code,
-                period_start=period.start, period_end=period.end, kind=kind, disaggregation=disaggregation,
-                value=value, updated_by=saved_by,
+                indicator=indicator,
+                country=country,
+                organisation=organisation,
+                period_code=period.code,
+                period_start=period.start,
+                period_end=period.end,
+                kind=kind,
+                disaggregation=disaggregation,
+                value=value,
+                updated_by=saved_by,
             )
         elif entry.value != value:
             entry.value = value

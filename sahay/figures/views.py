@@ -12,7 +12,7 @@ from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import scope_of
 from sahay.core.models import Country
-from sahay.core.pages import add_service_errors, paginate, sort_list
+from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
 from sahay.core.periods import Period
 from sahay.figures.forms import AggregateEntryForm
 from sahay.figures.selectors import aggregate_entry_list, figure_table, latest_reported_period, programme_periods
@@ -27,9 +27,8 @@ def _chosen_period(request: HttpRequest, user: User, programme: Programme) -> Pe
     return choices.get(code) or latest_reported_period(user=user, programme=programme)
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     if not user.has_perm(Right.VIEW_FIGURES.permission):
         if user.has_perm(Right.VIEW_PUBLISHED_FIGURES.permission):
             return render(request, "figures/published.html")
@@ -42,16 +41,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = _chosen_period(request, user, programme)
     cumulative = request.GET.get("view") == "cumulative"
     table = figure_table(user=user, programme=programme, period=period, cumulative=cumulative)
-    return render(request, "figures/dashboard.html", {
-        "programme": programme, "table": table, "periods": programme_periods(programme),
-        "scope": scope_of(user),
-    })
+    return render(
+        request,
+        "figures/dashboard.html",
+        {
+            "programme": programme,
+            "table": table,
+            "periods": programme_periods(programme),
+            "scope": scope_of(user),
+        },
+    )
 
 
 @right_required(Right.VIEW_FIGURES)
-def country_detail(request: HttpRequest, code: str) -> HttpResponse:
+def country_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     programme = current_programme()
     if programme is None:
         raise Http404
@@ -68,21 +72,33 @@ def country_detail(request: HttpRequest, code: str) -> HttpResponse:
             for period_row, cumulative_row in zip(period_group.rows, cumulative_group.rows, strict=True)
         ]
         sections.append((period_group.strategy, rows))
-    return render(request, "figures/country.html", {
-        "programme": programme, "country": country, "period": period, "periods": programme_periods(programme),
-        "sections": sections,
-    })
+    return render(
+        request,
+        "figures/country.html",
+        {
+            "programme": programme,
+            "country": country,
+            "period": period,
+            "periods": programme_periods(programme),
+            "sections": sections,
+        },
+    )
 
 
 @right_required(Right.ENTER_AGGREGATES)
-def entry_list(request: HttpRequest) -> HttpResponse:
+def entry_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     search = request.GET.get("q", "").strip()
     entries, sort = sort_list(
-        request, aggregate_entry_list(user=user, search=search),
-        {"indicator": "indicator__code", "country": "country__code", "period": "period_start", "value": "value",
-         "updated": "updated_at"},
+        request,
+        aggregate_entry_list(user=user, search=search),
+        {
+            "indicator": "indicator__code",
+            "country": "country__code",
+            "period": "period_start",
+            "value": "value",
+            "updated": "updated_at",
+        },
         default="-updated",
     )
     return render(request, "figures/entry_list.html", {"page": paginate(request, entries), "q": search, "sort": sort})
@@ -90,9 +106,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 @right_required(Right.ENTER_AGGREGATES)
 @require_http_methods(["GET", "POST"])
-def entry_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def entry_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     programme = current_programme()
     if programme is None:
         raise Http404
@@ -100,8 +115,12 @@ def entry_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial = {}
     if entry is not None:
         initial = {
-            "indicator": entry.indicator, "country": entry.country, "organisation": entry.organisation,
-            "period_code": entry.period_code, "kind": entry.kind, "disaggregation": entry.disaggregation,
+            "indicator": entry.indicator,
+            "country": entry.country,
+            "organisation": entry.organisation,
+            "period_code": entry.period_code,
+            "kind": entry.kind,
+            "disaggregation": entry.disaggregation,
             "value": entry.value,
         }
     form = AggregateEntryForm(request.POST or None, initial=initial, user=user, programme=programme)
@@ -109,9 +128,15 @@ def entry_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         data = form.cleaned_data
         try:
             saved = aggregate_entry_save(
-                indicator=data["indicator"], country=data["country"], organisation=data["organisation"],
-                period_code=data["period_code"], kind=data["kind"], disaggregation=data["disaggregation"] or "",
-                value=data["value"], comment=data["comment"], saved_by=user,
+                indicator=data["indicator"],
+                country=data["country"],
+                organisation=data["organisation"],
+                period_code=data["period_code"],
+                kind=data["kind"],
+                disaggregation=data["disaggregation"] or "",
+                value=data["value"],
+                comment=data["comment"],
+                saved_by=user,
             )
         except ValidationError as error:
             add_service_errors(form, error)

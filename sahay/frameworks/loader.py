@@ -62,7 +62,9 @@ def read_framework_file(path: Path) -> FrameworkFile:
         mark = getattr(error, "problem_mark", None)
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(error, "problem", None) or str(error)
-        raise FrameworkFileError(file_name=file_name, location=location, problem=f"not valid YAML: {problem}") from error
+        raise FrameworkFileError(
+            file_name=file_name, location=location, problem=f"not valid YAML: {problem}"
+        ) from error
     if not isinstance(data, dict):
         raise FrameworkFileError(file_name=file_name, location="(top level)", problem="expected a mapping of keys")
     errors = sorted(_validator().iter_errors(data), key=lambda error: list(error.absolute_path))
@@ -111,7 +113,9 @@ def _check_meaning(file_name: str, data: dict[str, Any]) -> None:
             fail(f"{where}.code", f"“{indicator['code']}” is used twice")
         indicator_codes.add(indicator["code"])
         if indicator["strategy"] not in strategy_codes:
-            fail(f"{where}.strategy", f"“{indicator['strategy']}” is not one of the strategies {sorted(strategy_codes)}")
+            fail(
+                f"{where}.strategy", f"“{indicator['strategy']}” is not one of the strategies {sorted(strategy_codes)}"
+            )
         for target_index, target in enumerate(indicator.get("targets", [])):
             target_where = f"{where}.targets[{target_index}]"
             if "country" in target and target["country"] not in countries:

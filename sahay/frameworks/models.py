@@ -148,6 +148,9 @@ class TargetChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.target}: {self.old_value} -> {self.new_value}"
+
 
 class Baseline(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="baselines")
@@ -163,6 +166,9 @@ class Baseline(models.Model):
                 fields=["indicator"], condition=Q(country__isnull=True), name="programme_baseline_unique"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} baseline {self.value} ({self.year})"
 
 
 class FrameworkVersion(models.Model):
@@ -180,3 +186,6 @@ class FrameworkVersion(models.Model):
     class Meta:
         ordering = ["-loaded_at", "-pk"]
         get_latest_by = "pk"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.sha256[:12]}"

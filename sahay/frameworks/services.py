@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,8 +47,11 @@ def framework_load(*, path: Path, loaded_by: User | None = None) -> LoadResult:
                 return LoadResult(programme=programme, changed=False, version=latest)
         programme = _apply(framework_file.file_name, data)
         version = FrameworkVersion.objects.create(
-            programme=programme, sha256=digest, file_name=framework_file.file_name,
-            content=framework_file.text, loaded_by=loaded_by,
+            programme=programme,
+            sha256=digest,
+            file_name=framework_file.file_name,
+            content=framework_file.text,
+            loaded_by=loaded_by,
         )
     return LoadResult(programme=programme, changed=True, version=version)
 
@@ -62,7 +65,9 @@ def _countries(file_name: str, codes: list[str]) -> dict[str, Country]:
     for index, code in enumerate(codes):
         if code not in found:
             raise FrameworkFileError(
-                file_name=file_name, location=f"programme.countries[{index}]", problem=f"“{code}” is not a known country"
+                file_name=file_name,
+                location=f"programme.countries[{index}]",
+                problem=f"“{code}” is not a known country",
             )
     return found
 
@@ -85,7 +90,9 @@ def _apply(file_name: str, data: dict[str, Any]) -> Programme:
     strategies = {}
     for position, strategy in enumerate(data["strategies"]):
         strategies[strategy["code"]], _created = Strategy.objects.update_or_create(
-            programme=programme, code=strategy["code"], defaults={**_text(strategy["name"], "name"), "position": position}
+            programme=programme,
+            code=strategy["code"],
+            defaults={**_text(strategy["name"], "name"), "position": position},
         )
 
     reason = _("Loaded from framework file %(file)s") % {"file": file_name}
@@ -113,25 +120,38 @@ def _apply(file_name: str, data: dict[str, Any]) -> Programme:
         for target in file_targets:
             country = countries[target["country"]] if "country" in target else None
             _set_target(
-                indicator=indicator, country=country, period_code=target.get("period", ""),
-                value=Decimal(str(target["value"])), changed_by=None, reason=reason,
+                indicator=indicator,
+                country=country,
+                period_code=target.get("period", ""),
+                value=Decimal(str(target["value"])),
+                changed_by=None,
+                reason=reason,
             )
         if "baseline" in entry:
             Baseline.objects.update_or_create(
-                indicator=indicator, country=None,
-                defaults={"value": Decimal(str(entry["baseline"]["value"])), "year": entry["baseline"]["year"],
-                          "comment": entry["baseline"].get("comment", "")},
+                indicator=indicator,
+                country=None,
+                defaults={
+                    "value": Decimal(str(entry["baseline"]["value"])),
+                    "year": entry["baseline"]["year"],
+                    "comment": entry["baseline"].get("comment", ""),
+                },
             )
     return programme
 
 
 def _set_target(
-    *, indicator: Indicator, country: Country | None, period_code: str, value: Decimal, changed_by: User | None,
+    *,
+    indicator: Indicator,
+    country: Country | None,
+    period_code: str,
+    value: Decimal,
+    changed_by: User | None,
     reason: str,
 ) -> Target:
-    target = Target.objects.select_for_update().filter(
-        indicator=indicator, country=country, period_code=period_code
-    ).first()
+    target = (
+        Target.objects.select_for_update().filter(indicator=indicator, country=country, period_code=period_code).first()
+    )
     old_value = target.value if target else None
     if target is None:
         target = Target.objects.create(indicator=indicator, country=country, period_code=period_code, value=value)
@@ -156,6 +176,10 @@ def target_set(
         raise ValidationError({"value": _("A target cannot be negative.")})
     with transaction.atomic():
         return _set_target(
-            indicator=indicator, country=country, period_code=period_code, value=value,
-            changed_by=changed_by, reason=reason.strip(),
+            indicator=indicator,
+            country=country,
+            period_code=period_code,
+            value=value,
+            changed_by=changed_by,
+            reason=reason.strip(),
         )

@@ -3,17 +3,36 @@
 from django.db import migrations
 
 ROLES = [
-    ("programme_manager", "Programme manager", "Programmamanager", "all",
-     ["view_figures", "change_targets", "view_reference_data", "manage_areas"]),
-    ("country_coordinator", "Country coordinator", "Landencoördinator", "country",
-     ["view_figures", "view_reference_data", "manage_areas"]),
-    ("partner_staff", "Partner staff", "Medewerker partnerorganisatie", "organisation",
-     ["view_figures", "view_reference_data", "manage_areas"]),
-    ("me_officer", "M&E officer", "M&E-medewerker", "all",
-     ["view_figures", "enter_aggregates", "view_reference_data"]),
+    (
+        "programme_manager",
+        "Programme manager",
+        "Programmamanager",
+        "all",
+        ["view_figures", "change_targets", "view_reference_data", "manage_areas"],
+    ),
+    (
+        "country_coordinator",
+        "Country coordinator",
+        "Landencoördinator",
+        "country",
+        ["view_figures", "view_reference_data", "manage_areas"],
+    ),
+    (
+        "partner_staff",
+        "Partner staff",
+        "Medewerker partnerorganisatie",
+        "organisation",
+        ["view_figures", "view_reference_data", "manage_areas"],
+    ),
+    ("me_officer", "M&E officer", "M&E-medewerker", "all", ["view_figures", "enter_aggregates", "view_reference_data"]),
     ("donor_viewer", "Donor viewer", "Donor (alleen lezen)", "all", ["view_published_figures"]),
-    ("system_administrator", "System administrator", "Systeembeheerder", "all",
-     ["manage_users", "view_reference_data"]),
+    (
+        "system_administrator",
+        "System administrator",
+        "Systeembeheerder",
+        "all",
+        ["manage_users", "view_reference_data"],
+    ),
 ]
 
 

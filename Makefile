@@ -1,0 +1,54 @@
+# Sahay: `make demo` sets up and serves a demo; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/sahay
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck pytest test-postgres bench messages lock clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sahay needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-app
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed-app
+	$(BIN)/sahay demo
+
+test: lint typecheck pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sahay makemigrations --check --dry-run
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy sahay
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL (the test database is created next to POSTGRES_URL's database).
+test-postgres: $(VENV)/.installed-dev
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks
+
+messages: $(VENV)/.installed-dev
+	cd sahay && ../$(BIN)/sahay makemessages -l nl --no-obsolete && ../$(BIN)/sahay compilemessages
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

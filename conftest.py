@@ -1,0 +1,133 @@
+"""Shared fixtures: the default framework, organisations, and one user per role with a named scope."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from sahay.accounts.models import Role, User
+from sahay.core.models import Country, Organisation
+from sahay.frameworks.models import Programme
+from sahay.frameworks.services import framework_load
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any, request: pytest.FixtureRequest) -> None:
+    """Argon2 is slow on purpose; tests that are not about hashing use a fast hasher."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def programme(db: None) -> Programme:
+    return framework_load(path=settings.SAHAY_DEFAULT_FRAMEWORK).programme
+
+
+@dataclass
+class Organisations:
+    head_office: Organisation
+    country_offices: dict[str, Organisation]
+    partners: dict[str, Organisation]
+
+
+@pytest.fixture
+def organisations(db: None) -> Organisations:
+    head_office = Organisation.objects.create(
+        name="Test Head Office", kind=Organisation.Kind.HEAD_OFFICE, country=Country.objects.get(code="NL")
+    )
+    offices, partners = {}, {}
+    for country in Country.objects.filter(is_programme_country=True):
+        offices[country.code] = Organisation.objects.create(
+            name=f"Test Office {country.code}",
+            kind=Organisation.Kind.COUNTRY_OFFICE,
+            country=country,
+            parent=head_office,
+        )
+        partners[country.code] = Organisation.objects.create(
+            name=f"Test Partner {country.code}",
+            kind=Organisation.Kind.PARTNER,
+            country=country,
+            parent=offices[country.code],
+        )
+    partners["TH2"] = Organisation.objects.create(
+        name="Test Partner TH second",
+        kind=Organisation.Kind.PARTNER,
+        country=offices["TH"].country,
+        parent=offices["TH"],
+    )
+    return Organisations(head_office, offices, partners)
+
+
+MakeUser = Callable[..., User]
+
+
+@pytest.fixture
+def make_user(db: None) -> MakeUser:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role_code: str,
+        *,
+        country: str | None = None,
+        organisation: Organisation | None = None,
+        username: str | None = None,
+    ) -> User:
+        user = User(
+            username=username or f"{role_code}-{next(counter)}",
+            role=Role.objects.get(code=role_code),
+            organisation=organisation,
+            country=organisation.country if organisation else (Country.objects.get(code=country) if country else None),
+        )
+        user.set_password(TEST_PASSWORD)
+        user.save()
+        return user
+
+    return make
+
+
+@dataclass
+class RoleUsers:
+    """One user of every role, each with the scope its role names."""
+
+    programme_manager: User
+    me_officer: User
+    country_coordinator: User  # Nepal
+    partner_staff: User  # a Thai partner
+    donor_viewer: User
+    system_administrator: User
+
+    def all(self) -> dict[str, User]:
+        return dict(vars(self))
+
+
+@pytest.fixture
+def role_users(make_user: MakeUser, organisations: Organisations) -> RoleUsers:
+    return RoleUsers(
+        programme_manager=make_user("programme_manager", username="manager"),
+        me_officer=make_user("me_officer", username="me"),
+        country_coordinator=make_user("country_coordinator", country="NP", username="coordinator-np"),
+        partner_staff=make_user("partner_staff", organisation=organisations.partners["TH"], username="partner-th"),
+        donor_viewer=make_user("donor_viewer", username="donor"),
+        system_administrator=make_user("system_administrator", username="admin"),
+    )
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
