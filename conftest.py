@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from sahay.accounts.models import Role, User
 from sahay.core.models import Country, Organisation
@@ -19,7 +20,14 @@ from sahay.frameworks.services import framework_load
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-TEST_PASSWORD = "correct horse battery staple"
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - test users only
+
+
+@pytest.fixture(autouse=True)
+def english_by_default() -> Iterator[None]:
+    """Each test starts in English: a Dutch request in an earlier test must not leak into the next."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

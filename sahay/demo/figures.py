@@ -20,6 +20,7 @@ from sahay.core.periods import Period
 from sahay.figures.models import AggregateEntry
 from sahay.figures.services import aggregate_entry_save
 from sahay.frameworks.models import Indicator, Programme
+from sahay.frameworks.services import target_set
 
 SEED = 20170630
 SEMESTERS = [Period.parse(code) for code in ("2017-H1", "2017-H2", "2018-H1", "2018-H2")]
@@ -108,6 +109,23 @@ def demo_entries(programme: Programme) -> Iterator[DemoEntry]:
             yield from _target_entries(indicator, int(target.value), countries, rng)
         elif indicator.code in published:
             yield from _output_entries(indicator, published[indicator.code], countries, rng)
+
+
+def set_demo_country_targets(*, programme: Programme, set_by: User) -> None:
+    """Share each programme target among the countries, as a programme manager would."""
+    countries = list(programme.countries.order_by("code"))
+    weights = [1.0 + 0.1 * (index % 4) for index in range(len(countries))]
+    for target in programme.indicators.filter(is_target=True):
+        total = target.targets.get(country__isnull=True, period_code="").value
+        for country, share in zip(countries, _spread(int(total), weights), strict=True):
+            target_set(
+                indicator=target,
+                country=country,
+                period_code="",
+                value=Decimal(share),
+                changed_by=set_by,
+                reason="Synthetic demo data: the country's share of the programme target",
+            )
 
 
 def load_demo_entries(*, programme: Programme, entered_by: User, partners: dict[str, list[Organisation]]) -> int:

@@ -39,5 +39,10 @@ def test_a_year_contains_its_semesters_and_quarters_but_not_the_next_year() -> N
 def test_semesters_between_cover_a_three_year_programme() -> None:
     semesters = semesters_between(date(2017, 1, 1), date(2019, 12, 31))
     assert [period.code for period in semesters] == [
-        "2017-H1", "2017-H2", "2018-H1", "2018-H2", "2019-H1", "2019-H2",
+        "2017-H1",
+        "2017-H2",
+        "2018-H1",
+        "2018-H2",
+        "2019-H1",
+        "2019-H2",
     ]

@@ -32,8 +32,10 @@ def test_unique_counts_are_never_summed_across_semesters() -> None:
 
 def test_the_total_comes_from_the_cells_of_one_dimension_when_no_total_is_entered() -> None:
     entries = [
-        entry("2017-H1", 300, cell="sex:female"), entry("2017-H1", 250, cell="sex:male"),
-        entry("2017-H1", 500, cell="age_band:0-11"), entry("2017-H1", 50, cell="age_band:12-17"),
+        entry("2017-H1", 300, cell="sex:female"),
+        entry("2017-H1", 250, cell="sex:male"),
+        entry("2017-H1", 500, cell="age_band:0-11"),
+        entry("2017-H1", 50, cell="age_band:12-17"),
     ]
     assert figure_from_entries(entries, unique=True, period=H1, cumulative=False) == 550
     assert figure_from_entries(entries, unique=True, period=H1, cumulative=False, disaggregation="sex:female") == 300

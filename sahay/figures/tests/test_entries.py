@@ -14,17 +14,22 @@ from sahay.frameworks.models import Indicator
 pytestmark = pytest.mark.django_db
 
 
-def save(user, code="OUT-1", country="BD", value=62, **changes):  # type: ignore[no-untyped-def]
+def save(user, code="OUT-1", country="BD", value=62, **changes):
     arguments = {
-        "indicator": Indicator.objects.get(code=code), "country": Country.objects.get(code=country),
-        "organisation": None, "period_code": "2017-H1", "kind": "period", "disaggregation": "",
-        "value": Decimal(value), "saved_by": user,
+        "indicator": Indicator.objects.get(code=code),
+        "country": Country.objects.get(code=country),
+        "organisation": None,
+        "period_code": "2017-H1",
+        "kind": "period",
+        "disaggregation": "",
+        "value": Decimal(value),
+        "saved_by": user,
     }
     arguments.update(changes)
     return aggregate_entry_save(**arguments)
 
 
-def test_an_entry_is_saved_and_every_value_it_takes_is_kept(programme, role_users) -> None:  # type: ignore[no-untyped-def]
+def test_an_entry_is_saved_and_every_value_it_takes_is_kept(programme, role_users) -> None:
     officer = role_users.me_officer
     entry = save(officer, value=60)
     save(officer, value=62, comment="late report from Khulna")
@@ -48,7 +53,7 @@ def test_an_entry_is_saved_and_every_value_it_takes_is_kept(programme, role_user
         ({"country": "NL"}, "country", "not a country of this programme"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_on_the_field(programme, role_users, changes, field, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_refused_with_a_message_on_the_field(programme, role_users, changes, field, message) -> None:
     if "country" in changes:
         changes["country"] = Country.objects.get(code=changes["country"])
         arguments = {key: value for key, value in changes.items() if key != "country"}
@@ -61,27 +66,36 @@ def test_bad_input_is_refused_with_a_message_on_the_field(programme, role_users,
     assert not AggregateEntry.objects.exists()
 
 
-def test_a_cell_is_entered_for_the_country_or_per_organisation_never_both(programme, role_users, organisations) -> None:  # type: ignore[no-untyped-def]
+def test_a_cell_is_entered_for_the_country_or_per_organisation_never_both(programme, role_users, organisations) -> None:
     save(role_users.me_officer)
     with pytest.raises(ValidationError) as error:
         save(role_users.me_officer, organisation=organisations.partners["BD"])
     assert "already entered" in error.value.message_dict["organisation"][0]
 
 
-@pytest.mark.parametrize("role", ["programme_manager", "country_coordinator", "partner_staff", "donor_viewer",
-                                  "system_administrator"])
-def test_only_roles_with_the_right_may_enter_figures(programme, role_users, role) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "role", ["programme_manager", "country_coordinator", "partner_staff", "donor_viewer", "system_administrator"]
+)
+def test_only_roles_with_the_right_may_enter_figures(programme, role_users, role) -> None:
     with pytest.raises(PermissionDenied):
         save(getattr(role_users, role))
 
 
-def test_the_form_shows_the_error_and_keeps_what_was_typed(programme, role_users, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_shows_the_error_and_keeps_what_was_typed(programme, role_users, client_for) -> None:
     client = client_for(role_users.me_officer)
     indicator = Indicator.objects.get(code="OUT-1")
-    response = client.post(reverse("entry_create"), {
-        "indicator": indicator.pk, "country": Country.objects.get(code="BD").pk, "period_code": "2017-H1",
-        "kind": "period", "disaggregation": "sex:female", "value": "62", "comment": "typed by hand",
-    })
+    response = client.post(
+        reverse("entry_create"),
+        {
+            "indicator": indicator.pk,
+            "country": Country.objects.get(code="BD").pk,
+            "period_code": "2017-H1",
+            "kind": "period",
+            "disaggregation": "sex:female",
+            "value": "62",
+            "comment": "typed by hand",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "OUT-1 is not split this way" in page
@@ -89,7 +103,7 @@ def test_the_form_shows_the_error_and_keeps_what_was_typed(programme, role_users
     assert not AggregateEntry.objects.exists()
 
 
-def test_the_list_searches_sorts_and_pages(programme, role_users, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_searches_sorts_and_pages(programme, role_users, client_for) -> None:
     for country in ["BD", "KH", "IN"]:
         save(role_users.me_officer, country=country, value=10)
     client = client_for(role_users.me_officer)

@@ -9,8 +9,13 @@ from sahay.frameworks.models import Programme
 
 @pytest.mark.parametrize(
     ("value", "expected_status"),
-    [(Decimal(500), Status.ON_TRACK), (Decimal(450), Status.ON_TRACK), (Decimal(449), Status.AT_RISK),
-     (Decimal(350), Status.AT_RISK), (Decimal(349), Status.OFF_TRACK)],
+    [
+        (Decimal(500), Status.ON_TRACK),
+        (Decimal(450), Status.ON_TRACK),
+        (Decimal(449), Status.AT_RISK),
+        (Decimal(350), Status.AT_RISK),
+        (Decimal(349), Status.OFF_TRACK),
+    ],
 )
 def test_status_follows_the_thresholds_on_the_linear_path(value: Decimal, expected_status: Status) -> None:
     # Half the programme has passed, so 500 of 1,000 is exactly on the path; 90% and 70% of it are the bounds.

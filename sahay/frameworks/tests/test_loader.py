@@ -27,7 +27,7 @@ def framework_snapshot() -> dict[str, object]:
 
 def write_variant(tmp_path: Path, change: object, name: str = "variant.yaml") -> Path:
     data = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
-    change(data)  # type: ignore[operator]
+    change(data)
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -45,8 +45,17 @@ def test_the_default_framework_holds_the_21_indicators_and_11_targets_of_program
         for target in Target.objects.filter(country__isnull=True, period_code="").select_related("indicator")
     }
     assert programme_targets == {
-        "PREV-1": 11000, "PREV-2": 20000, "PREV-3": 6000, "CARE-1": 1200, "PREV-4": 4, "ADV-1": 250,
-        "JUST-1": 3700, "CARE-2": 700, "ADV-2": 25, "JUST-2": 1500, "JUST-3": 250,
+        "PREV-1": 11000,
+        "PREV-2": 20000,
+        "PREV-3": 6000,
+        "CARE-1": 1200,
+        "PREV-4": 4,
+        "ADV-1": 250,
+        "JUST-1": 3700,
+        "CARE-2": 700,
+        "ADV-2": 25,
+        "JUST-2": 1500,
+        "JUST-3": 250,
     }
     assert [strategy.code for strategy in programme.strategies.all()] == ["prevention", "aftercare", "lobby", "justice"]
     assert (programme.start.isoformat(), programme.end.isoformat()) == ("2017-01-01", "2019-12-31")
@@ -65,7 +74,7 @@ def test_loading_the_same_file_twice_changes_nothing() -> None:
 def test_a_changed_file_updates_the_framework_and_keeps_history(tmp_path: Path) -> None:
     framework_load(path=DEFAULT)
 
-    def change(data: dict) -> None:  # type: ignore[type-arg]
+    def change(data: dict) -> None:
         data["indicators"][0]["name"]["en"] = "Children reached with awareness"
         data["indicators"][0]["target"] = 12000
 
@@ -84,31 +93,31 @@ def test_a_changed_file_updates_the_framework_and_keeps_history(tmp_path: Path) 
     assert versions[0].content == DEFAULT.read_text(encoding="utf-8")  # the earlier definition can be read back
 
 
-def _drop_programme_end(data: dict) -> None:  # type: ignore[type-arg]
+def _drop_programme_end(data: dict) -> None:
     del data["programme"]["end"]
 
 
-def _negative_target(data: dict) -> None:  # type: ignore[type-arg]
+def _negative_target(data: dict) -> None:
     data["indicators"][2]["target"] = -5
 
 
-def _unknown_strategy(data: dict) -> None:  # type: ignore[type-arg]
+def _unknown_strategy(data: dict) -> None:
     data["indicators"][4]["strategy"] = "marketing"
 
 
-def _duplicate_code(data: dict) -> None:  # type: ignore[type-arg]
+def _duplicate_code(data: dict) -> None:
     data["indicators"][5]["code"] = "PREV-1"
 
 
-def _unknown_country(data: dict) -> None:  # type: ignore[type-arg]
+def _unknown_country(data: dict) -> None:
     data["programme"]["countries"].append("ZZ")
 
 
-def _target_for_foreign_country(data: dict) -> None:  # type: ignore[type-arg]
+def _target_for_foreign_country(data: dict) -> None:
     data["indicators"][0]["targets"] = [{"country": "FR", "value": 10}]
 
 
-def _bad_period(data: dict) -> None:  # type: ignore[type-arg]
+def _bad_period(data: dict) -> None:
     data["indicators"][0]["targets"] = [{"period": "2017-H3", "value": 10}]
 
 
@@ -149,7 +158,9 @@ def test_invalid_yaml_is_located_by_line_and_column(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_the_command_loads_idempotently_and_reports_a_broken_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_loads_idempotently_and_reports_a_broken_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("load_framework", str(DEFAULT))
     call_command("load_framework", str(DEFAULT))
     output = capsys.readouterr().out

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from sahay.core.models import DemoDataset
-from sahay.demo.figures import SEED, load_demo_entries
+from sahay.demo.figures import SEED, load_demo_entries, set_demo_country_targets
 from sahay.demo.organisations import DEMO_LOGINS, ensure_logins, ensure_organisations
 from sahay.frameworks.services import framework_load
 
@@ -37,6 +37,8 @@ class Command(BaseCommand):
             partners = ensure_organisations()
             users = ensure_logins(DEMO_PASSWORD)
             entered_by = next(user for user in users if user.username == "me.officer")
+            manager = next(user for user in users if user.username == "manager")
+            set_demo_country_targets(programme=result.programme, set_by=manager)
             count = load_demo_entries(programme=result.programme, entered_by=entered_by, partners=partners)
             DemoDataset.objects.update_or_create(pk=1, defaults={"seed": SEED, "version": DEMO_DATA_VERSION})
         self.stdout.write(f"Synthetic demo data: {count} aggregate entries (seed {SEED}).")

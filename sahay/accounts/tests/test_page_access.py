@@ -1,0 +1,147 @@
+"""Every page, as every role: generated from the URL configuration, so a new page cannot be forgotten."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from sahay.core.models import Country
+from sahay.figures.services import aggregate_entry_save
+from sahay.frameworks.models import Indicator, Target
+
+ROLES = [
+    "programme_manager",
+    "me_officer",
+    "country_coordinator",
+    "partner_staff",
+    "donor_viewer",
+    "system_administrator",
+]
+FIGURE_ROLES = {"programme_manager", "me_officer", "country_coordinator", "partner_staff"}
+EVERYONE = set(ROLES)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Who gets the page (200) and what the others get; `kwargs` builds the URL from the test's data."""
+
+    allowed: set[str]
+    kwargs: Callable[[dict[str, object]], dict[str, object]] = lambda data: {}
+    denied_status: int = 403
+    # Roles whose scope does not reach the object: they get 404, exactly like a missing object.
+    out_of_scope: frozenset[str] = frozenset()
+    redirects: frozenset[str] = frozenset()
+
+
+EXPECTED: dict[str, Expectation] = {
+    "dashboard": Expectation(FIGURE_ROLES | {"donor_viewer"}, redirects=frozenset({"system_administrator"})),
+    "country_detail": Expectation(
+        {"programme_manager", "me_officer", "country_coordinator"},
+        lambda data: {"code": "NP"},
+        out_of_scope=frozenset({"partner_staff"}),
+    ),
+    "entry_list": Expectation({"me_officer"}),
+    "entry_create": Expectation({"me_officer"}),
+    "entry_edit": Expectation({"me_officer"}, lambda data: {"pk": data["entry"]}),
+    "indicator_reference": Expectation(EVERYONE),
+    "target_overview": Expectation(FIGURE_ROLES),
+    "target_create": Expectation({"programme_manager"}),
+    "target_edit": Expectation({"programme_manager"}, lambda data: {"pk": data["target"]}),
+    "organisation_list": Expectation(FIGURE_ROLES | {"system_administrator"}),
+    "area_list": Expectation({"programme_manager", "country_coordinator", "partner_staff"}),
+    "area_create": Expectation({"programme_manager", "country_coordinator", "partner_staff"}),
+    "user_list": Expectation({"system_administrator"}),
+    "user_create": Expectation({"system_administrator"}),
+    "user_edit": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
+    "user_activation": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
+}
+# Pages that answer without sign-in, and actions that only take POST (tested in their own modules).
+PUBLIC = {"login", "set_language"}
+POST_ONLY = {"logout", "set_language"}
+
+
+def url_names(patterns: list[URLPattern | URLResolver] | None = None) -> Iterator[str]:
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from url_names(pattern.url_patterns)
+        elif pattern.name:
+            yield pattern.name
+        else:
+            raise AssertionError(f"URL {pattern.pattern} has no name, so the access matrix cannot cover it")
+
+
+def test_every_page_is_in_the_access_matrix() -> None:
+    missing = set(url_names()) - set(EXPECTED) - PUBLIC - POST_ONLY
+    assert not missing, f"Pages missing from the access matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def matrix_data(programme, role_users) -> dict[str, object]:
+    entry = aggregate_entry_save(
+        indicator=Indicator.objects.get(code="OUT-1"),
+        country=Country.objects.get(code="NP"),
+        organisation=None,
+        period_code="2017-H1",
+        kind="period",
+        disaggregation="",
+        value=Decimal(5),
+        saved_by=role_users.me_officer,
+    )
+    target = Target.objects.get(indicator__code="PREV-1", country__isnull=True)
+    return {"entry": entry.pk, "target": target.pk, "user": role_users.programme_manager.pk}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_its_pages(name, role, role_users, matrix_data, client_for) -> None:
+    expectation = EXPECTED[name]
+    url = reverse(name, kwargs=expectation.kwargs(matrix_data))
+    response = client_for(getattr(role_users, role)).get(url)
+    if role in expectation.allowed:
+        expected_status = 200
+    elif role in expectation.redirects:
+        expected_status = 302
+    elif role in expectation.out_of_scope:
+        expected_status = 404
+    else:
+        expected_status = expectation.denied_status
+    assert response.status_code == expected_status, f"{role} on {url}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_anonymous_visitors_are_sent_to_sign_in(name, matrix_data) -> None:
+    url = reverse(name, kwargs=EXPECTED[name].kwargs(matrix_data))
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "status"),
+    [
+        ("country_coordinator", "NP", 200),
+        ("country_coordinator", "TH", 404),
+        ("country_coordinator", "NL", 404),
+        ("partner_staff", "TH", 200),
+        ("partner_staff", "NP", 404),
+        ("programme_manager", "TH", 200),
+        ("programme_manager", "XX", 404),
+    ],
+)
+def test_a_country_outside_the_scope_looks_like_a_missing_one(
+    role, code, status, role_users, programme, client_for
+) -> None:
+    response = client_for(getattr(role_users, role)).get(reverse("country_detail", kwargs={"code": code}))
+    assert response.status_code == status
+
+
+def test_sign_out_only_by_post_and_it_ends_the_session(role_users, client_for) -> None:
+    client = client_for(role_users.programme_manager)
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302

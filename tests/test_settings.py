@@ -1,0 +1,52 @@
+"""The production profile: no fallback secret, and Django's deployment checks clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_sahay(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean_env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("SAHAY_", "DATABASE_URL", "DJANGO_"))
+    }
+    return subprocess.run(  # noqa: S603 - our own command with fixed arguments
+        [sys.executable, "-m", "sahay", *arguments],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_production_profile_passes_check_deploy_without_warnings(tmp_path: Path) -> None:
+    result = run_sahay(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "SAHAY_PROFILE": "production",
+            "SAHAY_SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
+            "SAHAY_ALLOWED_HOSTS": "sahay.example.org",
+            "SAHAY_VAR_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_production_profile_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    result = run_sahay("check", env={"SAHAY_PROFILE": "production", "SAHAY_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SAHAY_SECRET_KEY must be set" in result.stderr
+
+
+def test_the_development_profile_makes_its_own_key_outside_git(tmp_path: Path) -> None:
+    result = run_sahay("check", env={"SAHAY_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "dev-secret-key").read_text().strip()) >= 50
