@@ -42,6 +42,8 @@ test-postgres: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
+	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks
 
 messages: $(VENV)/.installed-dev
 	cd sahay && ../$(BIN)/sahay makemessages -l nl --no-obsolete && ../$(BIN)/sahay compilemessages

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -37,22 +38,7 @@ class Period:
 
     @classmethod
     def parse(cls, code: str) -> Period:
-        text = (code or "").strip()
-        for kind, pattern in _PATTERNS.items():
-            match = pattern.match(text)
-            if match:
-                year = int(match["year"])
-                part = int(match.groupdict().get("part") or 1)
-                months = _MONTHS_PER_PART[kind]
-                first_month = (part - 1) * months + 1
-                last_month = first_month + months - 1
-                last_day = calendar.monthrange(year, last_month)[1]
-                return cls(date(year, first_month, 1), date(year, last_month, last_day), kind, text)
-        raise ValidationError(
-            _("“%(code)s” is not a period. Write 2017, 2017-H1, 2017-Q3 or 2017-07."),
-            code="invalid_period",
-            params={"code": text},
-        )
+        return _parse(code)
 
     @classmethod
     def semester_of(cls, day: date) -> Period:
@@ -66,6 +52,27 @@ class Period:
 
     def __str__(self) -> str:
         return self.code
+
+
+@lru_cache(maxsize=4096)
+def _parse(code: str) -> Period:
+    """Periods are immutable, and the same few codes are read for every figure: parse each once."""
+    text = (code or "").strip()
+    for kind, pattern in _PATTERNS.items():
+        match = pattern.match(text)
+        if match:
+            year = int(match["year"])
+            part = int(match.groupdict().get("part") or 1)
+            months = _MONTHS_PER_PART[kind]
+            first_month = (part - 1) * months + 1
+            last_month = first_month + months - 1
+            last_day = calendar.monthrange(year, last_month)[1]
+            return Period(date(year, first_month, 1), date(year, last_month, last_day), kind, text)
+    raise ValidationError(
+        _("“%(code)s” is not a period. Write 2017, 2017-H1, 2017-Q3 or 2017-07."),
+        code="invalid_period",
+        params={"code": text},
+    )
 
 
 def semesters_between(start: date, end: date) -> list[Period]:

@@ -24,10 +24,6 @@ class EntryValue:
     disaggregation: str
     value: Decimal
 
-    @classmethod
-    def of(cls, entry: AggregateEntry) -> EntryValue:
-        return cls(Period.parse(entry.period_code), entry.kind, entry.disaggregation, entry.value)
-
 
 def _cell_total(values: list[EntryValue], disaggregation: str) -> Decimal | None:
     """An entry's cell if asked for one; for the total, the total entry or else the cells of one dimension."""

@@ -138,10 +138,13 @@ def _entries_by_place(scope: Scope, programme: Programme) -> EntriesByPlace:
     """Entries in scope, by (indicator, country), then by organisation (None: entered for the country)."""
     grouped: EntriesByPlace = defaultdict(lambda: defaultdict(list))
     entries = scope.filter(AggregateEntry.objects.filter(indicator__programme=programme))
-    for entry in entries.only(
+    rows = entries.order_by().values_list(
         "indicator_id", "country_id", "organisation_id", "period_code", "kind", "disaggregation", "value"
-    ):
-        grouped[(entry.indicator_id, entry.country_id)][entry.organisation_id].append(EntryValue.of(entry))
+    )
+    for indicator_id, country_id, organisation_id, period_code, kind, disaggregation, value in rows:
+        grouped[(indicator_id, country_id)][organisation_id].append(
+            EntryValue(Period.parse(period_code), kind, disaggregation, value)
+        )
     return grouped
 
 

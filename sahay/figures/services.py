@@ -118,6 +118,7 @@ def aggregate_entry_save(
                 kind=kind,
                 disaggregation=disaggregation,
             )
+            .order_by("pk")  # the default ordering joins nullable tables, which FOR UPDATE refuses
             .first()
         )
         old_value = entry.value if entry else None

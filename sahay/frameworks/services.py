@@ -150,7 +150,10 @@ def _set_target(
     reason: str,
 ) -> Target:
     target = (
-        Target.objects.select_for_update().filter(indicator=indicator, country=country, period_code=period_code).first()
+        Target.objects.select_for_update()
+        .filter(indicator=indicator, country=country, period_code=period_code)
+        .order_by("pk")  # the default ordering joins nullable tables, which FOR UPDATE refuses
+        .first()
     )
     old_value = target.value if target else None
     if target is None:
