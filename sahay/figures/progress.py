@@ -40,6 +40,9 @@ class Figure:
     expected: float | None = None
     on_track_threshold: float = 0.9
     at_risk_threshold: float = 0.7
+    # False when the target is for a longer span than the figure (a semester against the programme target):
+    # the bar shows the share, but no status is judged from it.
+    judged: bool = True
 
     @property
     def progress(self) -> float | None:
@@ -64,7 +67,7 @@ class Figure:
     @property
     def status(self) -> Status | None:
         progress = self.progress
-        if progress is None:
+        if progress is None or not self.judged:
             return None
         path = self.expected if self.expected is not None else 1.0
         if path <= 0:

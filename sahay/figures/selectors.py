@@ -71,6 +71,13 @@ class FigureTable:
     shows_total: bool
     strategies: list[StrategyFigures]
 
+    @property
+    def column_count(self) -> int:
+        """Indicator, then programme figure, target and progress, or programme target, figures, targets, progress."""
+        if self.shows_total:
+            return 4 + len(self.countries)
+        return 3 + 2 * len(self.countries)
+
 
 def _targets(programme: Programme, period: Period, cumulative: bool) -> dict[tuple[int, str | None], Decimal]:
     """Targets by (indicator, country code or None for the programme) that apply to this window."""
@@ -90,14 +97,17 @@ def figure_table(
     in_scope = scope.countries().filter(programmes=programme).order_by("name_en")
     countries = list(in_scope.filter(pk=country.pk) if country else in_scope)
     entries = _entries_by_place(scope, programme)
-    targets = _targets(programme, period, cumulative)
     programme_targets = _targets(programme, period, cumulative=True)
+    # A period's own target when one is set; otherwise the programme target, to show the period's share of it.
+    period_targets = {} if cumulative else _targets(programme, period, cumulative=False)
     expected = expected_share(programme, period.end) if cumulative else None
 
-    def make_figure(value: Decimal | None, target: Decimal | None) -> Figure:
+    def make_figure(value: Decimal | None, key: tuple[int, str | None]) -> Figure:
+        own_target = period_targets.get(key)
         return Figure(
             value=value,
-            target=target,
+            target=own_target if own_target is not None else programme_targets.get(key),
+            judged=cumulative or own_target is not None,
             expected=expected,
             on_track_threshold=float(programme.on_track_threshold),
             at_risk_threshold=float(programme.at_risk_threshold),
@@ -113,12 +123,12 @@ def figure_table(
             country_values = []
             for column in countries:
                 value = _place_figure(entries, indicator, column.pk, period, cumulative)
-                row.by_country[column.code] = make_figure(value, targets.get((indicator.pk, column.code)))
+                row.by_country[column.code] = make_figure(value, (indicator.pk, column.code))
                 country_values.append(value)
             if scope.sees_programme_totals and country is None:
                 known = [value for value in country_values if value is not None]
                 total = sum(known, Decimal(0)) if known else None
-                row.total = make_figure(total, targets.get((indicator.pk, None)))
+                row.total = make_figure(total, (indicator.pk, None))
             rows.append(row)
         strategies.append(StrategyFigures(strategy=strategy, rows=rows))
     return FigureTable(

@@ -130,3 +130,34 @@ def test_numbers_follow_the_language(prev1_figures, role_users, client_for) -> N
     dutch = client.get(reverse("dashboard"), {"view": "cumulative"}, headers={"accept-language": "nl"})
     page = dutch.content.decode()
     assert '<html lang="nl">' in page and "11.000" in page and "Preventie" in page
+
+
+def test_a_semester_shows_its_share_of_the_programme_target_but_is_judged_only_against_its_own(
+    prev1_figures, role_users, client_for
+) -> None:
+    from sahay.frameworks.services import target_set
+
+    client = client_for(role_users.programme_manager)
+
+    def just3_total():
+        response = client.get(reverse("dashboard"), {"period": "2017-H1"})
+        return next(
+            row
+            for group in response.context["table"].strategies
+            for row in group.rows
+            if row.indicator.code == "JUST-3"
+        ).total
+
+    total = just3_total()
+    assert (total.target, total.status) == (250, None)
+    target_set(
+        indicator=prev1_figures,
+        country=None,
+        period_code="2017-H1",
+        value=Decimal(18000),
+        changed_by=role_users.programme_manager,
+        reason="semester milestone",
+    )
+    total = just3_total()
+    assert total.target == 18000
+    assert total.status is not None and total.status.value == "at_risk"  # 13,545 of 18,000 is 75%
