@@ -12,8 +12,12 @@ from sahay.frameworks.models import Indicator, Programme
 
 
 class AggregateEntryForm(forms.Form):
-    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.none())
-    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.none())
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"), queryset=Indicator.objects.none(), empty_label=_("Choose an indicator")
+    )
+    country = forms.ModelChoiceField(
+        label=_("Country"), queryset=Country.objects.none(), empty_label=_("Choose a country")
+    )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.none(),
