@@ -130,6 +130,7 @@ LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["sahay.formats"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 
