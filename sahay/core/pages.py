@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
@@ -35,6 +36,11 @@ def sort_list(
         requested, column = default, default.removeprefix("-")
     field = allowed[column]
     return queryset.order_by(f"-{field}" if requested.startswith("-") else field, "pk"), requested
+
+
+def plain_number(value: Decimal) -> Decimal | int:
+    """A stored amount as a form shows it: 12000 rather than 12000.00."""
+    return int(value) if value == value.to_integral_value() else value
 
 
 def paginate(request: HttpRequest, items: QuerySet[Any]) -> Page[Any]:

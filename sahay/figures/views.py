@@ -12,7 +12,7 @@ from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import scope_of
 from sahay.core.models import Country
-from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
+from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, plain_number, sort_list
 from sahay.core.periods import Period
 from sahay.figures.forms import AggregateEntryForm
 from sahay.figures.selectors import aggregate_entry_list, figure_table, latest_reported_period, programme_periods
@@ -121,7 +121,7 @@ def entry_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResp
             "period_code": entry.period_code,
             "kind": entry.kind,
             "disaggregation": entry.disaggregation,
-            "value": entry.value,
+            "value": plain_number(entry.value),
         }
     form = AggregateEntryForm(request.POST or None, initial=initial, user=user, programme=programme)
     if request.method == "POST" and form.is_valid():

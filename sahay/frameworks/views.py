@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from sahay.accounts.decorators import right_required
 from sahay.accounts.rights import Right
-from sahay.core.pages import AuthenticatedRequest, add_service_errors
+from sahay.core.pages import AuthenticatedRequest, add_service_errors, plain_number
 from sahay.figures.selectors import programme_periods
 from sahay.frameworks.forms import TargetChangeForm, TargetCreateForm
 from sahay.frameworks.models import Programme
@@ -45,7 +45,7 @@ def target_overview(request: AuthenticatedRequest) -> HttpResponse:
 def target_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     target = get_object_or_404(target_list(user=user, programme=_programme()), pk=pk)
-    form = TargetChangeForm(request.POST or None, initial={"value": target.value})
+    form = TargetChangeForm(request.POST or None, initial={"value": plain_number(target.value)})
     if request.method == "POST" and form.is_valid():
         try:
             target_set(
