@@ -139,3 +139,17 @@ def client_for() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+def typed_in(*codes: str) -> None:
+    """Let these indicators take their figures from aggregate entries, as a programme without records would."""
+    from sahay.frameworks.models import Indicator
+
+    Indicator.objects.filter(code__in=codes).update(source=Indicator.Source.AGGREGATE_ENTRIES)
+
+
+@pytest.fixture
+def entered_programme(programme: Programme) -> Programme:
+    """The default framework with the indicators the aggregate-entry tests use switched to typed-in figures."""
+    typed_in("OUT-1", "OUT-6", "JUST-3")
+    return programme

@@ -46,6 +46,20 @@ else:
         SECRET_KEY = key_file.read_text().strip()
     DEBUG = env_bool("SAHAY_DEBUG", default=False)
 
+# Keys for the encrypted fields (names, contacts, addresses): Fernet keys, newest first, so a rotation
+# can read old values while writing new ones. Production must set them; development makes one under var/.
+SAHAY_ENCRYPTION_KEYS = env_list("SAHAY_ENCRYPTION_KEYS")
+if not SAHAY_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SAHAY_ENCRYPTION_KEYS must be set (Fernet keys, comma-separated, newest first).")
+    encryption_key_file = VAR_DIR / "dev-encryption-key"
+    if not encryption_key_file.exists():
+        from cryptography.fernet import Fernet
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        encryption_key_file.write_text(Fernet.generate_key().decode())
+    SAHAY_ENCRYPTION_KEYS = [encryption_key_file.read_text().strip()]
+
 ALLOWED_HOSTS = env_list("SAHAY_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("SAHAY_CSRF_TRUSTED_ORIGINS")
 
@@ -61,6 +75,7 @@ INSTALLED_APPS = [
     "sahay.core",
     "sahay.accounts",
     "sahay.frameworks",
+    "sahay.records",
     "sahay.figures",
     "sahay.demo",
 ]

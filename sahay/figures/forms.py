@@ -33,7 +33,9 @@ class AggregateEntryForm(forms.Form):
     def __init__(self, *args: object, user: User, programme: Programme, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         scope = scope_of(user)
-        self.fields["indicator"].queryset = programme.indicators.select_related("strategy")  # type: ignore[attr-defined]
+        self.fields["indicator"].queryset = programme.indicators.filter(  # type: ignore[attr-defined]
+            source=Indicator.Source.AGGREGATE_ENTRIES
+        ).select_related("strategy")
         self.fields["country"].queryset = scope.countries().filter(programmes=programme)  # type: ignore[attr-defined]
         self.fields["organisation"].queryset = scope.filter(  # type: ignore[attr-defined]
             Organisation.objects.filter(is_active=True), organisation_field="pk"

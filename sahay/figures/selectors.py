@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from sahay.accounts.models import User
-from sahay.accounts.scope import Scope, scope_of
+from sahay.accounts.scope import scope_of
 from sahay.core.models import Country
 from sahay.core.periods import Period, semesters_between, years_between
-from sahay.figures.aggregates import EntryValue, figure_from_entries
 from sahay.figures.models import AggregateEntry
 from sahay.figures.progress import Figure, expected_share
+from sahay.figures.sources import FigureSources
 from sahay.frameworks.models import Indicator, Programme, Strategy, Target
 
 
@@ -51,6 +50,9 @@ class IndicatorFigures:
     programme_target: Decimal | None
     total: Figure | None
     by_country: dict[str, Figure] = field(default_factory=dict)
+    # True when a unique count's country figures add up to more than the programme figure
+    # (someone was served in two countries): the page says so.
+    countries_overlap: bool = False
 
     def for_country(self, code: str) -> Figure | None:
         return self.by_country.get(code)
@@ -96,7 +98,6 @@ def figure_table(
     scope = scope_of(user)
     in_scope = scope.countries().filter(programmes=programme).order_by("name_en")
     countries = list(in_scope.filter(pk=country.pk) if country else in_scope)
-    entries = _entries_by_place(scope, programme)
     programme_targets = _targets(programme, period, cumulative=True)
     # A period's own target when one is set; otherwise the programme target, to show the period's share of it.
     period_targets = {} if cumulative else _targets(programme, period, cumulative=False)
@@ -113,6 +114,8 @@ def figure_table(
             at_risk_threshold=float(programme.at_risk_threshold),
         )
 
+    with_total = scope.sees_programme_totals and country is None
+    sources = FigureSources(scope=scope, programme=programme, period=period, cumulative=cumulative)
     strategies = []
     for strategy in programme.strategies.all():
         rows = []
@@ -120,15 +123,12 @@ def figure_table(
             row = IndicatorFigures(
                 indicator=indicator, programme_target=programme_targets.get((indicator.pk, None)), total=None
             )
-            country_values = []
+            values = sources.values(indicator, countries, with_total=with_total)
             for column in countries:
-                value = _place_figure(entries, indicator, column.pk, period, cumulative)
-                row.by_country[column.code] = make_figure(value, (indicator.pk, column.code))
-                country_values.append(value)
-            if scope.sees_programme_totals and country is None:
-                known = [value for value in country_values if value is not None]
-                total = sum(known, Decimal(0)) if known else None
-                row.total = make_figure(total, (indicator.pk, None))
+                row.by_country[column.code] = make_figure(values.by_country.get(column.pk), (indicator.pk, column.code))
+            if with_total:
+                row.total = make_figure(values.total, (indicator.pk, None))
+                row.countries_overlap = values.countries_overlap
             rows.append(row)
         strategies.append(StrategyFigures(strategy=strategy, rows=rows))
     return FigureTable(
@@ -139,31 +139,3 @@ def figure_table(
         shows_total=scope.sees_programme_totals and country is None,
         strategies=strategies,
     )
-
-
-EntriesByPlace = dict[tuple[int, int], dict[int | None, list[EntryValue]]]
-
-
-def _entries_by_place(scope: Scope, programme: Programme) -> EntriesByPlace:
-    """Entries in scope, by (indicator, country), then by organisation (None: entered for the country)."""
-    grouped: EntriesByPlace = defaultdict(lambda: defaultdict(list))
-    entries = scope.filter(AggregateEntry.objects.filter(indicator__programme=programme))
-    rows = entries.order_by().values_list(
-        "indicator_id", "country_id", "organisation_id", "period_code", "kind", "disaggregation", "value"
-    )
-    for indicator_id, country_id, organisation_id, period_code, kind, disaggregation, value in rows:
-        grouped[(indicator_id, country_id)][organisation_id].append(
-            EntryValue(Period.parse(period_code), kind, disaggregation, value)
-        )
-    return grouped
-
-
-def _place_figure(
-    entries: EntriesByPlace, indicator: Indicator, country_id: int, period: Period, cumulative: bool
-) -> Decimal | None:
-    parts = [
-        figure_from_entries(values, unique=indicator.counts_unique, period=period, cumulative=cumulative)
-        for values in entries.get((indicator.pk, country_id), {}).values()
-    ]
-    known = [part for part in parts if part is not None]
-    return sum(known, Decimal(0)) if known else None

@@ -45,6 +45,13 @@ def _validate(
         raise PermissionDenied
     errors: dict[str, str] = {}
     programme = indicator.programme
+    if indicator.source != Indicator.Source.AGGREGATE_ENTRIES:
+        raise ValidationError(
+            {
+                "indicator": _("%(indicator)s is counted from records; its figures cannot be typed in.")
+                % {"indicator": indicator.code}
+            }
+        )
     if not programme.countries.filter(pk=country.pk).exists():
         errors["country"] = _("%(country)s is not a country of this programme.") % {"country": country.name}
     if organisation is not None and organisation.country_id != country.pk:

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from sahay.core.periods import Period
+from sahay.figures.engine.rules import CountingRule, RuleError
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "framework.schema.json"
 
@@ -112,6 +113,10 @@ def _check_meaning(file_name: str, data: dict[str, Any]) -> None:
         if indicator["code"] in indicator_codes:
             fail(f"{where}.code", f"“{indicator['code']}” is used twice")
         indicator_codes.add(indicator["code"])
+        try:
+            CountingRule.parse(indicator["rule"], f"{where}.rule")
+        except RuleError as error:
+            fail(error.location, error.problem)
         if indicator["strategy"] not in strategy_codes:
             fail(
                 f"{where}.strategy", f"“{indicator['strategy']}” is not one of the strategies {sorted(strategy_codes)}"

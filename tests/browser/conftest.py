@@ -107,8 +107,8 @@ class Site:
 
 
 @pytest.fixture
-def site(browser_db: None, live_server: LiveServer, programme: Programme, role_users: RoleUsers) -> Site:
-    return Site(base_url=live_server.url, programme=programme, users=role_users)
+def site(browser_db: None, live_server: LiveServer, entered_programme: Programme, role_users: RoleUsers) -> Site:
+    return Site(base_url=live_server.url, programme=entered_programme, users=role_users)
 
 
 SignIn = Callable[[User], Page]

@@ -81,7 +81,7 @@ def test_every_page_is_in_the_access_matrix() -> None:
 
 
 @pytest.fixture
-def matrix_data(programme, role_users) -> dict[str, object]:
+def matrix_data(entered_programme, role_users) -> dict[str, object]:
     entry = aggregate_entry_save(
         indicator=Indicator.objects.get(code="OUT-1"),
         country=Country.objects.get(code="NP"),

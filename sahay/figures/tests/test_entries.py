@@ -29,7 +29,7 @@ def save(user, code="OUT-1", country="BD", value=62, **changes):
     return aggregate_entry_save(**arguments)
 
 
-def test_an_entry_is_saved_and_every_value_it_takes_is_kept(programme, role_users) -> None:
+def test_an_entry_is_saved_and_every_value_it_takes_is_kept(entered_programme, role_users) -> None:
     officer = role_users.me_officer
     entry = save(officer, value=60)
     save(officer, value=62, comment="late report from Khulna")
@@ -53,7 +53,9 @@ def test_an_entry_is_saved_and_every_value_it_takes_is_kept(programme, role_user
         ({"country": "NL"}, "country", "not a country of this programme"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_on_the_field(programme, role_users, changes, field, message) -> None:
+def test_bad_input_is_refused_with_a_message_on_the_field(
+    entered_programme, role_users, changes, field, message
+) -> None:
     if "country" in changes:
         changes["country"] = Country.objects.get(code=changes["country"])
         arguments = {key: value for key, value in changes.items() if key != "country"}
@@ -66,7 +68,9 @@ def test_bad_input_is_refused_with_a_message_on_the_field(programme, role_users,
     assert not AggregateEntry.objects.exists()
 
 
-def test_a_cell_is_entered_for_the_country_or_per_organisation_never_both(programme, role_users, organisations) -> None:
+def test_a_cell_is_entered_for_the_country_or_per_organisation_never_both(
+    entered_programme, role_users, organisations
+) -> None:
     save(role_users.me_officer)
     with pytest.raises(ValidationError) as error:
         save(role_users.me_officer, organisation=organisations.partners["BD"])
@@ -76,12 +80,12 @@ def test_a_cell_is_entered_for_the_country_or_per_organisation_never_both(progra
 @pytest.mark.parametrize(
     "role", ["programme_manager", "country_coordinator", "partner_staff", "donor_viewer", "system_administrator"]
 )
-def test_only_roles_with_the_right_may_enter_figures(programme, role_users, role) -> None:
+def test_only_roles_with_the_right_may_enter_figures(entered_programme, role_users, role) -> None:
     with pytest.raises(PermissionDenied):
         save(getattr(role_users, role))
 
 
-def test_the_form_shows_the_error_and_keeps_what_was_typed(programme, role_users, client_for) -> None:
+def test_the_form_shows_the_error_and_keeps_what_was_typed(entered_programme, role_users, client_for) -> None:
     client = client_for(role_users.me_officer)
     indicator = Indicator.objects.get(code="OUT-1")
     response = client.post(
@@ -103,7 +107,7 @@ def test_the_form_shows_the_error_and_keeps_what_was_typed(programme, role_users
     assert not AggregateEntry.objects.exists()
 
 
-def test_the_list_searches_sorts_and_pages(programme, role_users, client_for) -> None:
+def test_the_list_searches_sorts_and_pages(entered_programme, role_users, client_for) -> None:
     for country in ["BD", "KH", "IN"]:
         save(role_users.me_officer, country=country, value=10)
     client = client_for(role_users.me_officer)

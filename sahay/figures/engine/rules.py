@@ -1,0 +1,108 @@
+"""Counting rules as the framework file writes them, checked against what the engine understands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+COUNTS = ("unique_people", "unique_households", "unique_organisations", "items", "events", "reach", "percentage")
+
+# For each record source, the filters it understands. The framework loader checks rules against this.
+SOURCE_FILTERS: dict[str, set[str]] = {
+    "participations": {
+        "activity_kind",
+        "training_topic",
+        "campaign_kind",
+        "age_on_date",
+        "role",
+        "profession",
+        "completed",
+        "sex",
+    },
+    "services": {"service_kind", "education_support", "role", "age_on_date", "household_of_role", "sex"},
+    "activities": {"activity_kind", "campaign_kind", "training_topic"},
+    "activity_organisations": {"activity_kind", "organisation_kind", "sector"},
+    "cooperations": {"status", "sector"},
+    "curricula": {"status_reached"},
+    "policy_strategies": {"status_reached"},
+    "offenders": {"status_reached"},
+    "reach": {"activity_kind", "audience"},
+}
+# What each count may be taken from.
+COUNT_SOURCES: dict[str, set[str]] = {
+    "unique_people": {"participations", "services"},
+    "unique_households": {"services"},
+    "unique_organisations": {"activity_organisations", "cooperations"},
+    "items": {"curricula", "policy_strategies", "offenders"},
+    "events": {"activities"},
+    "reach": {"reach"},
+}
+AGE_THRESHOLDS = (12, 18)
+
+
+class RuleError(ValueError):
+    """A rule the engine cannot interpret; `location` is the path inside the rule."""
+
+    def __init__(self, location: str, problem: str) -> None:
+        self.location = location
+        self.problem = problem
+        super().__init__(f"{location}: {problem}")
+
+
+@dataclass(frozen=True)
+class CountingRule:
+    count: str
+    source: str
+    where: dict[str, Any] = field(default_factory=dict)
+    accepts_reach: bool = False
+    numerator: CountingRule | None = None
+    denominator: CountingRule | None = None
+
+    @property
+    def counts_unique(self) -> bool:
+        return self.count.startswith("unique_")
+
+    @property
+    def counts_people(self) -> bool:
+        return self.count == "unique_people"
+
+    @classmethod
+    def parse(cls, data: dict[str, Any], location: str = "rule") -> CountingRule:
+        count = data.get("count")
+        if count not in COUNTS:
+            raise RuleError(f"{location}.count", f"“{count}” is not one of {list(COUNTS)}")
+        if count == "percentage":
+            parts = {}
+            for part in ("numerator", "denominator"):
+                if part not in data:
+                    raise RuleError(location, f"a percentage needs a {part}")
+                parts[part] = cls.parse(data[part], f"{location}.{part}")
+            return cls(
+                count=count,
+                source=str(data.get("from", "")),
+                numerator=parts["numerator"],
+                denominator=parts["denominator"],
+            )
+        source = data.get("from")
+        if source not in COUNT_SOURCES[count]:
+            raise RuleError(
+                f"{location}.from", f"{count} is counted from {sorted(COUNT_SOURCES[count])}, not “{source}”"
+            )
+        where = dict(data.get("where") or {})
+        for key, value in where.items():
+            if key not in SOURCE_FILTERS[source]:
+                raise RuleError(
+                    f"{location}.where.{key}",
+                    f"{source} cannot be filtered by “{key}”; use {sorted(SOURCE_FILTERS[source])}",
+                )
+            if key == "age_on_date":
+                cls._check_age(value, f"{location}.where.age_on_date")
+        return cls(count=count, source=source, where=where, accepts_reach=bool(data.get("accepts_reach", False)))
+
+    @staticmethod
+    def _check_age(value: Any, location: str) -> None:
+        if not isinstance(value, dict) or not value or set(value) - {"under", "at_least"}:
+            raise RuleError(location, "write {under: 18} or {at_least: 18}")
+        for bound in value.values():
+            if bound not in AGE_THRESHOLDS:
+                raise RuleError(location, f"age bounds are {list(AGE_THRESHOLDS)}, not {bound}")

@@ -1,0 +1,275 @@
+"""Qualifying events: the records a rule counts, each with the same annotated columns.
+
+Every source returns a queryset annotated with
+  _subject       what is counted once (a person, household, organisation, item or activity)
+  _person        the person, for disaggregation by sex and age (None when the subject is not a person)
+  _country, _organisation   where it happened and which organisation did it
+  _start, _end   its date range (an event has _end == _start; an open range has _end NULL)
+  _value         what a reach count adds up
+and filtered by the rule's `where`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+
+from sahay.figures.engine.rules import CountingRule
+from sahay.records.models import (
+    Activity,
+    AggregateReach,
+    Participation,
+    PersonRole,
+    Service,
+    TrackedItem,
+    TrackedItemStatus,
+)
+
+# Awareness activities, by programme.md: sessions, community meetings, school outreach, campaigns with
+# registered participants, and trainings on safe internet or on recognising exploitation.
+AWARENESS_KINDS = ["awareness_session", "community_meeting", "school_outreach", "campaign"]
+AWARENESS_TRAINING_TOPICS = ["safe_internet", "recognising_exploitation"]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _activity_kind(value: Any, prefix: str) -> Q:
+    condition = Q()
+    kinds = _as_list(value)
+    if "awareness" in kinds:
+        condition |= Q(**{f"{prefix}kind__in": AWARENESS_KINDS}) | Q(
+            **{f"{prefix}kind": "training", f"{prefix}training_topic__in": AWARENESS_TRAINING_TOPICS}
+        )
+    others = [kind for kind in kinds if kind != "awareness"]
+    if others:
+        condition |= Q(**{f"{prefix}kind__in": others})
+    return condition
+
+
+def _age(value: dict[str, int], person: str, on: str) -> Q:
+    """Age on the event's date, from the dates a person turns 12 and 18 (unknown age never qualifies)."""
+    condition = Q()
+    if "under" in value:
+        condition &= Q(**{f"{person}turns_{value['under']}_on__gt": F(on)})
+    if "at_least" in value:
+        condition &= Q(**{f"{person}turns_{value['at_least']}_on__lte": F(on)})
+    return condition
+
+
+def _holds_role(person: str, on: str, role: list[str] | None = None, profession: list[str] | None = None) -> Exists:
+    """The person held the role (or profession) on the event's date."""
+    roles = PersonRole.objects.filter(person=OuterRef(person), start__lte=OuterRef(on)).filter(
+        Q(end__isnull=True) | Q(end__gte=OuterRef(on))
+    )
+    if role:
+        roles = roles.filter(role__in=role)
+    if profession:
+        roles = roles.filter(role="professional", profession__in=profession)
+    return Exists(roles)
+
+
+def _participations(rule: CountingRule) -> QuerySet[Any]:
+    where = rule.where
+    events = Participation.objects.filter(attended=True).annotate(
+        _subject=F("person_id"),
+        _person=F("person_id"),
+        _country=F("activity__country_id"),
+        _organisation=F("activity__organisation_id"),
+        _start=F("activity__date"),
+        _end=F("activity__date"),
+        _value=Value(1, output_field=IntegerField()),
+    )
+    if "activity_kind" in where:
+        events = events.filter(_activity_kind(where["activity_kind"], "activity__"))
+    if "training_topic" in where:
+        events = events.filter(activity__training_topic__in=_as_list(where["training_topic"]))
+    if "campaign_kind" in where:
+        events = events.filter(activity__campaign_kind__in=_as_list(where["campaign_kind"]))
+    if "completed" in where:
+        events = events.filter(completed=bool(where["completed"]))
+    if "sex" in where:
+        events = events.filter(person__sex__in=_as_list(where["sex"]))
+    if "age_on_date" in where:
+        events = events.filter(_age(where["age_on_date"], "person__", "activity__date"))
+    if "role" in where:
+        events = events.filter(_holds_role("person_id", "activity__date", role=_as_list(where["role"])))
+    if "profession" in where:
+        events = events.filter(_holds_role("person_id", "activity__date", profession=_as_list(where["profession"])))
+    return events
+
+
+def _services(rule: CountingRule) -> QuerySet[Any]:
+    where = rule.where
+    by_household = rule.count == "unique_households"
+    events = (
+        Service.objects.filter(household__isnull=False)
+        if by_household
+        else Service.objects.filter(person__isnull=False)
+    )
+    events = events.annotate(
+        _subject=F("household_id") if by_household else F("person_id"),
+        _person=Value(None, output_field=IntegerField()) if by_household else F("person_id"),
+        _country=F("organisation__country_id"),
+        _organisation=F("organisation_id"),
+        _start=F("start"),
+        _end=F("end"),
+        _value=Value(1, output_field=IntegerField()),
+    )
+    if "service_kind" in where:
+        events = events.filter(kind__in=_as_list(where["service_kind"]))
+    if "education_support" in where:
+        # Narrows education support only; other kinds in the rule count whatever their detail.
+        events = events.filter(
+            ~Q(kind="education_support") | Q(education_support__in=_as_list(where["education_support"]))
+        )
+    if "sex" in where:
+        events = events.filter(person__sex__in=_as_list(where["sex"]))
+    if "age_on_date" in where:
+        events = events.filter(_age(where["age_on_date"], "person__", "start"))
+    if "role" in where:
+        events = events.filter(_holds_role("person_id", "start", role=_as_list(where["role"])))
+    if "household_of_role" in where:
+        members_with_role = PersonRole.objects.filter(
+            person__memberships__household=OuterRef("household_id"),
+            role__in=_as_list(where["household_of_role"]),
+            start__lte=OuterRef("start"),
+        ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("start")))
+        events = events.filter(Exists(members_with_role))
+    return events
+
+
+def _activities(rule: CountingRule) -> QuerySet[Any]:
+    where = rule.where
+    events = Activity.objects.annotate(
+        _subject=F("id"),
+        _person=Value(None, output_field=IntegerField()),
+        _country=F("country_id"),
+        _organisation=F("organisation_id"),
+        _start=F("date"),
+        _end=F("date"),
+        _value=Value(1, output_field=IntegerField()),
+    )
+    if "activity_kind" in where:
+        events = events.filter(_activity_kind(where["activity_kind"], ""))
+    if "campaign_kind" in where:
+        events = events.filter(campaign_kind__in=_as_list(where["campaign_kind"]))
+    if "training_topic" in where:
+        events = events.filter(training_topic__in=_as_list(where["training_topic"]))
+    return events
+
+
+def _activity_organisations(rule: CountingRule) -> QuerySet[Any]:
+    where = rule.where
+    reached = Activity.reached_organisations.through.objects.annotate(
+        _subject=F("externalorganisation_id"),
+        _person=Value(None, output_field=IntegerField()),
+        _country=F("activity__country_id"),
+        _organisation=F("activity__organisation_id"),
+        _start=F("activity__date"),
+        _end=F("activity__date"),
+        _value=Value(1, output_field=IntegerField()),
+    )
+    if "activity_kind" in where:
+        reached = reached.filter(_activity_kind(where["activity_kind"], "activity__"))
+    if "organisation_kind" in where:
+        reached = reached.filter(externalorganisation__kind__in=_as_list(where["organisation_kind"]))
+    if "sector" in where:
+        reached = reached.filter(externalorganisation__sector__in=_as_list(where["sector"]))
+    return reached
+
+
+def _first_reached(statuses: list[str]) -> Subquery:
+    return Subquery(
+        TrackedItemStatus.objects.filter(item=OuterRef("pk"), status__in=statuses)
+        .order_by("reached_on")
+        .values("reached_on")[:1]
+    )
+
+
+def _items_reaching(kind: str) -> Callable[[CountingRule], QuerySet[Any]]:
+    """Items counted once, in the period in which they first reached the status or a later one."""
+
+    def build(rule: CountingRule) -> QuerySet[Any]:
+        reached = _first_reached(TrackedItem.statuses_from(kind, rule.where["status_reached"]))
+        return (
+            TrackedItem.objects.filter(kind=kind)
+            .annotate(
+                _subject=F("id"),
+                _person=Value(None, output_field=IntegerField()),
+                _country=F("country_id"),
+                _organisation=F("organisation_id"),
+                _start=reached,
+                _end=reached,
+                _value=Value(1, output_field=IntegerField()),
+            )
+            .filter(_start__isnull=False)
+        )
+
+    return build
+
+
+def _cooperations(rule: CountingRule) -> QuerySet[Any]:
+    """Companies with a cooperation in the status (`active` by default) during the window."""
+    status = rule.where.get("status", "active")
+    path = TrackedItem.PATHS[TrackedItem.Kind.COOPERATION]
+    later = path[path.index(status) + 1 :]
+    cooperations = (
+        TrackedItem.objects.filter(kind=TrackedItem.Kind.COOPERATION, company__isnull=False)
+        .annotate(
+            _subject=F("company_id"),
+            _person=Value(None, output_field=IntegerField()),
+            _country=F("country_id"),
+            _organisation=F("organisation_id"),
+            _start=_first_reached([status]),
+            _end=_first_reached(later) if later else Value(None),
+            _value=Value(1, output_field=IntegerField()),
+        )
+        .filter(_start__isnull=False)
+    )
+    if "sector" in rule.where:
+        cooperations = cooperations.filter(company__sector__in=_as_list(rule.where["sector"]))
+    return cooperations
+
+
+def _reach(rule: CountingRule) -> QuerySet[Any]:
+    where = rule.where
+    estimates = AggregateReach.objects.annotate(
+        _subject=F("id"),
+        _person=Value(None, output_field=IntegerField()),
+        _country=F("activity__country_id"),
+        _organisation=F("activity__organisation_id"),
+        _start=F("activity__date"),
+        _end=F("activity__date"),
+        _value=F("estimate"),
+    )
+    if "activity_kind" in where:
+        estimates = estimates.filter(_activity_kind(where["activity_kind"], "activity__"))
+    if "audience" in where:
+        estimates = estimates.filter(audience__in=_as_list(where["audience"]))
+    return estimates
+
+
+SOURCES: dict[str, Callable[[CountingRule], QuerySet[Any]]] = {
+    "participations": _participations,
+    "services": _services,
+    "activities": _activities,
+    "activity_organisations": _activity_organisations,
+    "cooperations": _cooperations,
+    "curricula": _items_reaching(TrackedItem.Kind.CURRICULUM),
+    "policy_strategies": _items_reaching(TrackedItem.Kind.POLICY_STRATEGY),
+    "offenders": _items_reaching(TrackedItem.Kind.OFFENDER),
+    "reach": _reach,
+}
+
+
+def qualifying_events(rule: CountingRule, *, start: date, end: date, today: date) -> QuerySet[Any]:
+    """The rule's events that fall in the window: a range counts in every window it overlaps."""
+    events = SOURCES[rule.source](rule).filter(_start__lte=end)
+    if today >= start:
+        return events.filter(Q(_end__gte=start) | Q(_end__isnull=True))
+    return events.filter(_end__gte=start)

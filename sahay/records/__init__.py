@@ -1,0 +1,1 @@
+"""What the programme records: people, households, organisations reached, activities, services, items."""
