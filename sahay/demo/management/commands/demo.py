@@ -10,13 +10,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from sahay.core.models import DemoDataset
-from sahay.demo.figures import SEED, load_demo_entries, set_demo_country_targets
+from sahay.demo.figures import set_demo_country_targets
 from sahay.demo.organisations import DEMO_LOGINS, ensure_logins, ensure_organisations
+from sahay.demo.records import DemoRecords, purge_demo_records
 from sahay.frameworks.services import framework_load
 
 # Only for the synthetic demo on a development install; the production profile refuses to run this command.
 DEMO_PASSWORD = "demo-password-sahay"  # noqa: S105
-DEMO_DATA_VERSION = 1
+DEMO_DATA_VERSION = 2
+SEED = 20170630
 
 
 class Command(BaseCommand):
@@ -36,12 +38,18 @@ class Command(BaseCommand):
         with transaction.atomic():
             partners = ensure_organisations()
             users = ensure_logins(DEMO_PASSWORD)
-            entered_by = next(user for user in users if user.username == "me.officer")
             manager = next(user for user in users if user.username == "manager")
             set_demo_country_targets(programme=result.programme, set_by=manager)
-            count = load_demo_entries(programme=result.programme, entered_by=entered_by, partners=partners)
-            DemoDataset.objects.update_or_create(pk=1, defaults={"seed": SEED, "version": DEMO_DATA_VERSION})
-        self.stdout.write(f"Synthetic demo data: {count} aggregate entries (seed {SEED}).")
+            current = DemoDataset.objects.filter(pk=1, version=DEMO_DATA_VERSION, seed=SEED).exists()
+            if current:
+                self.stdout.write("Synthetic demo records: already current.")
+            else:
+                purge_demo_records(partners)
+                records = DemoRecords(seed=SEED, partners=partners)
+                records.build()
+                count = records.save()
+                DemoDataset.objects.update_or_create(pk=1, defaults={"seed": SEED, "version": DEMO_DATA_VERSION})
+                self.stdout.write(f"Synthetic demo records: {count} written (seed {SEED}).")
         self._print_logins()
         if not options["no_serve"]:
             address = options["address"]
