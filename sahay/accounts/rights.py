@@ -15,6 +15,7 @@ class Right(StrEnum):
     CHANGE_TARGETS = "change_targets"
     VIEW_REFERENCE_DATA = "view_reference_data"
     MANAGE_AREAS = "manage_areas"
+    RECORD_DATA = "record_data"
     MANAGE_USERS = "manage_users"
 
     @property
@@ -29,5 +30,6 @@ RIGHT_LABELS = {
     Right.CHANGE_TARGETS: _("Set and change targets"),
     Right.VIEW_REFERENCE_DATA: _("See countries and organisations"),
     Right.MANAGE_AREAS: _("Add provinces and districts"),
+    Right.RECORD_DATA: _("Record people, activities, services and items in one's scope"),
     Right.MANAGE_USERS: _("Create, edit and deactivate users"),
 }

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from sahay.accounts.models import User
-from sahay.accounts.scope import scope_of
+from sahay.accounts.scope import Scope, scope_of
 from sahay.core.models import Country
 from sahay.core.periods import Period, semesters_between, years_between
 from sahay.figures.models import AggregateEntry
@@ -95,7 +95,14 @@ def figure_table(
 
     With `country`, only that country's column (the country page); the caller has checked the scope.
     """
-    scope = scope_of(user)
+    return figure_table_in_scope(
+        scope=scope_of(user), programme=programme, period=period, cumulative=cumulative, country=country
+    )
+
+
+def figure_table_in_scope(
+    *, scope: Scope, programme: Programme, period: Period, cumulative: bool, country: Country | None = None
+) -> FigureTable:
     in_scope = scope.countries().filter(programmes=programme).order_by("name_en")
     countries = list(in_scope.filter(pk=country.pk) if country else in_scope)
     programme_targets = _targets(programme, period, cumulative=True)

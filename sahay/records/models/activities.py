@@ -1,5 +1,7 @@
 """Activities, who took part in them, and the estimated reach of mass activities."""
 
+from __future__ import annotations
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +55,9 @@ class Activity(models.Model):
     reached_organisations = models.ManyToManyField(
         ExternalOrganisation, blank=True, related_name="activities", verbose_name=_("organisations reached")
     )
-    participants = models.ManyToManyField(Person, through="Participation", related_name="activities")
+    participants: models.ManyToManyField[Person, Participation] = models.ManyToManyField(
+        Person, through="Participation", related_name="activities"
+    )
 
     class Meta:
         ordering = ["-date", "title"]

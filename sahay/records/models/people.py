@@ -139,7 +139,9 @@ class Household(models.Model):
         verbose_name=_("province or district"),
     )
     address = EncryptedTextField(_("address"), blank=True)
-    members = models.ManyToManyField(Person, through="HouseholdMember", related_name="households")
+    members: models.ManyToManyField[Person, HouseholdMember] = models.ManyToManyField(
+        Person, through="HouseholdMember", related_name="households"
+    )
 
     class Meta:
         ordering = ["organisation", "code"]

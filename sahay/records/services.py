@@ -1,0 +1,375 @@
+"""Writes of records: validated, in the writer's capture scope, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sahay.accounts.models import ScopeKind, User
+from sahay.accounts.rights import Right
+from sahay.accounts.scope import scope_of
+from sahay.core.models import AdministrativeArea, Organisation
+from sahay.records.models import (
+    Activity,
+    AggregateReach,
+    ExternalOrganisation,
+    Household,
+    HouseholdMember,
+    Participation,
+    Person,
+    PersonRole,
+    Service,
+    TrackedItem,
+    TrackedItemStatus,
+)
+
+
+def require_capture_scope(user: User, organisation: Organisation) -> None:
+    """A user writes records for their own organisation, or in the country or programme their scope covers."""
+    if not user.has_perm(Right.RECORD_DATA.permission):
+        raise PermissionDenied
+    scope = scope_of(user)
+    allowed = (
+        scope.kind == ScopeKind.ALL
+        or (scope.kind == ScopeKind.COUNTRY and organisation.country_id == scope.country_id)
+        or (scope.kind == ScopeKind.ORGANISATION and organisation.pk == scope.organisation_id)
+    )
+    if not allowed:
+        raise PermissionDenied
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _others(queryset: QuerySet[M], instance: M | None) -> QuerySet[M]:
+    """The queryset without the record being edited, for uniqueness checks."""
+    return queryset if instance is None else queryset.exclude(pk=instance.pk)
+
+
+def _not_in_future(day: date | None, field: str, errors: dict[str, str]) -> None:
+    if day is not None and day > timezone.localdate():
+        errors[field] = _("%(date)s is in the future.") % {"date": day}
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    role: str
+    start: date
+    profession: str = ""
+    end: date | None = None
+
+
+def person_save(
+    *,
+    saved_by: User,
+    organisation: Organisation,
+    code: str,
+    sex: str,
+    birth_date: date | None = None,
+    birth_year_estimated: int | None = None,
+    area: AdministrativeArea | None = None,
+    name: str = "",
+    contact: str = "",
+    address: str = "",
+    roles: Sequence[RoleSpec] = (),
+    person: Person | None = None,
+) -> Person:
+    """Create a person (or update `person`), with the roles given added."""
+    require_capture_scope(saved_by, organisation)
+    errors: dict[str, str] = {}
+    code = code.strip()
+    if not code:
+        errors["code"] = _("Give the person a code.")
+    elif _others(Person.objects.filter(organisation=organisation, code=code), person).exists():
+        errors["code"] = _("%(code)s is already used in %(organisation)s.") % {
+            "code": code,
+            "organisation": organisation,
+        }
+    _not_in_future(birth_date, "birth_date", errors)
+    if birth_date and birth_year_estimated:
+        errors["birth_year_estimated"] = _("Give a date of birth or an estimated year, not both.")
+    if birth_year_estimated and not 1900 <= birth_year_estimated <= timezone.localdate().year:
+        errors["birth_year_estimated"] = _("%(year)s is not a possible year of birth.") % {"year": birth_year_estimated}
+    if area is not None and area.country_id != organisation.country_id:
+        errors["area"] = _("%(area)s lies in another country.") % {"area": area}
+    for spec in roles:
+        if spec.role == PersonRole.Role.PROFESSIONAL and not spec.profession:
+            errors["roles"] = _("A professional needs a profession.")
+        if spec.end and spec.end < spec.start:
+            errors["roles"] = _("A role cannot end before it starts.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if person is None:
+            person = Person(organisation=organisation)
+        person.code, person.sex, person.country = code, sex, organisation.country
+        person.birth_date, person.birth_year_estimated, person.area = birth_date, birth_year_estimated, area
+        person.name, person.contact, person.address = name.strip(), contact.strip(), address.strip()
+        person.set_age_milestones()
+        person.save()
+        for spec in roles:
+            PersonRole.objects.create(
+                person=person, role=spec.role, profession=spec.profession, start=spec.start, end=spec.end
+            )
+    return person
+
+
+def household_save(
+    *,
+    saved_by: User,
+    organisation: Organisation,
+    code: str,
+    members: Sequence[Person] = (),
+    area: AdministrativeArea | None = None,
+    address: str = "",
+    household: Household | None = None,
+) -> Household:
+    require_capture_scope(saved_by, organisation)
+    errors: dict[str, str] = {}
+    if _others(Household.objects.filter(organisation=organisation, code=code), household).exists():
+        errors["code"] = _("%(code)s is already used in %(organisation)s.") % {
+            "code": code,
+            "organisation": organisation,
+        }
+    if any(member.organisation_id != organisation.pk for member in members):
+        errors["members"] = _("Members must be people of the same organisation.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if household is None:
+            household = Household(organisation=organisation)
+        household.code, household.country, household.area, household.address = (
+            code.strip(),
+            organisation.country,
+            area,
+            address.strip(),
+        )
+        household.save()
+        HouseholdMember.objects.filter(household=household).exclude(person__in=members).delete()
+        for member in members:
+            HouseholdMember.objects.get_or_create(household=household, person=member)
+    return household
+
+
+def external_organisation_save(
+    *,
+    saved_by: User,
+    recorded_by: Organisation,
+    name: str,
+    kind: str,
+    sector: str = "",
+    external: ExternalOrganisation | None = None,
+) -> ExternalOrganisation:
+    require_capture_scope(saved_by, recorded_by)
+    if kind != ExternalOrganisation.Kind.COMPANY and sector:
+        raise ValidationError({"sector": _("Only companies have a sector.")})
+    if kind == ExternalOrganisation.Kind.COMPANY and not sector:
+        raise ValidationError({"sector": _("Choose the company's sector.")})
+    duplicate = ExternalOrganisation.objects.filter(country=recorded_by.country, kind=kind, name__iexact=name.strip())
+    if _others(duplicate, external).exists():
+        raise ValidationError({"name": _("%(name)s is already recorded in this country.") % {"name": name}})
+    external = external or ExternalOrganisation(recorded_by=recorded_by)
+    external.name, external.kind, external.sector, external.country = name.strip(), kind, sector, recorded_by.country
+    external.save()
+    return external
+
+
+def activity_save(
+    *,
+    saved_by: User,
+    organisation: Organisation,
+    kind: str,
+    title: str,
+    date: date,
+    end_date: date | None = None,
+    campaign_kind: str = "",
+    training_topic: str = "",
+    area: AdministrativeArea | None = None,
+    reached_organisations: Sequence[ExternalOrganisation] = (),
+    activity: Activity | None = None,
+) -> Activity:
+    require_capture_scope(saved_by, organisation)
+    errors: dict[str, str] = {}
+    _not_in_future(date, "date", errors)
+    if end_date and end_date < date:
+        errors["end_date"] = _("The activity cannot end before it starts.")
+    if kind == Activity.Kind.TRAINING and not training_topic:
+        errors["training_topic"] = _("Choose the training's topic.")
+    if kind != Activity.Kind.TRAINING and training_topic:
+        errors["training_topic"] = _("Only a training has a topic.")
+    if kind == Activity.Kind.CAMPAIGN and not campaign_kind:
+        errors["campaign_kind"] = _("Choose the kind of campaign.")
+    if kind != Activity.Kind.CAMPAIGN and campaign_kind:
+        errors["campaign_kind"] = _("Only a campaign has a campaign kind.")
+    if area is not None and area.country_id != organisation.country_id:
+        errors["area"] = _("%(area)s lies in another country.") % {"area": area}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        activity = activity or Activity()
+        activity.organisation, activity.country, activity.kind, activity.title = (
+            organisation,
+            organisation.country,
+            kind,
+            title.strip(),
+        )
+        activity.date, activity.end_date, activity.campaign_kind, activity.training_topic, activity.area = (
+            date,
+            end_date,
+            campaign_kind,
+            training_topic,
+            area,
+        )
+        activity.save()
+        activity.reached_organisations.set(reached_organisations)
+    return activity
+
+
+@dataclass(frozen=True)
+class Attendance:
+    person: Person
+    attended: bool = True
+    completed: bool = False
+
+
+def participations_record(
+    *, saved_by: User, activity: Activity, attendances: Sequence[Attendance]
+) -> list[Participation]:
+    """Add everyone who took part, all or nothing: the same person twice is refused."""
+    require_capture_scope(saved_by, activity.organisation)
+    seen: set[int] = set()
+    already = set(activity.participations.values_list("person_id", flat=True))
+    for attendance in attendances:
+        person = attendance.person
+        if person.pk in seen or person.pk in already:
+            raise ValidationError({"participants": _("%(code)s is already in this activity.") % {"code": person.code}})
+        seen.add(person.pk)
+        born = person.reference_birth_date
+        if born is not None and born > activity.date:
+            raise ValidationError(
+                {
+                    "participants": _("%(code)s was not born yet on %(date)s.")
+                    % {"code": person.code, "date": activity.date}
+                }
+            )
+    with transaction.atomic():
+        try:
+            return Participation.objects.bulk_create(
+                [
+                    Participation(
+                        activity=activity,
+                        person=attendance.person,
+                        attended=attendance.attended,
+                        completed=attendance.completed,
+                    )
+                    for attendance in attendances
+                ]
+            )
+        except IntegrityError as error:  # another user added the same person at the same moment
+            raise ValidationError({"participants": _("Someone is already in this activity.")}) from error
+
+
+def participation_remove(*, saved_by: User, participation: Participation) -> None:
+    require_capture_scope(saved_by, participation.activity.organisation)
+    participation.delete()
+
+
+def service_save(
+    *,
+    saved_by: User,
+    organisation: Organisation,
+    kind: str,
+    start: date,
+    end: date | None = None,
+    person: Person | None = None,
+    household: Household | None = None,
+    education_support: str = "",
+    service: Service | None = None,
+) -> Service:
+    require_capture_scope(saved_by, organisation)
+    errors: dict[str, str] = {}
+    if (person is None) == (household is None):
+        errors["person"] = _("A service is for one person or one household.")
+    _not_in_future(start, "start", errors)
+    born = person.reference_birth_date if person else None
+    if born and start < born:
+        errors["start"] = _("%(date)s is before %(code)s was born.") % {"date": start, "code": person.code}  # type: ignore[union-attr]
+    if end and end < start:
+        errors["end"] = _("A service cannot end before it starts.")
+    if kind == Service.Kind.EDUCATION_SUPPORT and not education_support:
+        errors["education_support"] = _("Say what education support it is.")
+    if kind != Service.Kind.EDUCATION_SUPPORT and education_support:
+        errors["education_support"] = _("Only education support has this detail.")
+    if errors:
+        raise ValidationError(errors)
+    service = service or Service()
+    service.kind, service.education_support, service.person, service.household = (
+        kind,
+        education_support,
+        person,
+        household,
+    )
+    service.organisation, service.start, service.end = organisation, start, end
+    service.save()
+    return service
+
+
+def tracked_item_save(
+    *,
+    saved_by: User,
+    organisation: Organisation,
+    kind: str,
+    title: str,
+    company: ExternalOrganisation | None = None,
+    item: TrackedItem | None = None,
+) -> TrackedItem:
+    require_capture_scope(saved_by, organisation)
+    if kind == TrackedItem.Kind.COOPERATION and company is None:
+        raise ValidationError({"company": _("A cooperation is with a company: choose it.")})
+    if company is not None and company.kind != ExternalOrganisation.Kind.COMPANY:
+        raise ValidationError({"company": _("%(name)s is not a company.") % {"name": company}})
+    item = item or TrackedItem()
+    item.organisation, item.country, item.kind, item.title, item.company = (
+        organisation,
+        organisation.country,
+        kind,
+        title.strip(),
+        company,
+    )
+    item.save()
+    return item
+
+
+def tracked_item_status_set(*, saved_by: User, item: TrackedItem, status: str, reached_on: date) -> TrackedItemStatus:
+    """Record the date a status was reached (once per status)."""
+    require_capture_scope(saved_by, item.organisation)
+    if status not in TrackedItem.PATHS[item.kind]:
+        raise ValidationError(
+            {
+                "status": _("%(status)s is not a status of a %(kind)s.")
+                % {"status": status, "kind": item.get_kind_display()}
+            }
+        )
+    errors: dict[str, str] = {}
+    _not_in_future(reached_on, "reached_on", errors)
+    if errors:
+        raise ValidationError(errors)
+    status_row, _created = TrackedItemStatus.objects.update_or_create(
+        item=item, status=status, defaults={"reached_on": reached_on}
+    )
+    return status_row
+
+
+def reach_save(*, saved_by: User, activity: Activity, audience: str, estimate: int, method: str = "") -> AggregateReach:
+    require_capture_scope(saved_by, activity.organisation)
+    if estimate <= 0:
+        raise ValidationError({"estimate": _("An estimate is a positive number.")})
+    return AggregateReach.objects.create(activity=activity, audience=audience, estimate=estimate, method=method)
