@@ -2,7 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from sahay.accounts import views as account_views
@@ -14,12 +14,14 @@ urlpatterns = [
     path("", figure_views.dashboard, name="dashboard"),
     path("countries/<str:code>/", figure_views.country_detail, name="country_detail"),
     path("figures/entries/", figure_views.entry_list, name="entry_list"),
+    path("figures/<str:code>/records/", figure_views.figure_records, name="figure_records"),
     path("figures/entries/new/", figure_views.entry_edit, name="entry_create"),
     path("figures/entries/<int:pk>/", figure_views.entry_edit, name="entry_edit"),
     path("framework/indicators/", framework_views.indicator_reference, name="indicator_reference"),
     path("framework/targets/", framework_views.target_overview, name="target_overview"),
     path("framework/targets/new/", framework_views.target_create, name="target_create"),
     path("framework/targets/<int:pk>/", framework_views.target_edit, name="target_edit"),
+    path("records/", include("sahay.records.urls")),
     path("organisations/", core_views.organisation_list, name="organisation_list"),
     path("areas/", core_views.area_list, name="area_list"),
     path("areas/new/", core_views.area_new, name="area_create"),

@@ -16,6 +16,7 @@ class Right(StrEnum):
     VIEW_REFERENCE_DATA = "view_reference_data"
     MANAGE_AREAS = "manage_areas"
     RECORD_DATA = "record_data"
+    VIEW_LEGAL_DATA = "view_legal_data"
     MANAGE_USERS = "manage_users"
 
     @property
@@ -31,5 +32,6 @@ RIGHT_LABELS = {
     Right.VIEW_REFERENCE_DATA: _("See countries and organisations"),
     Right.MANAGE_AREAS: _("Add provinces and districts"),
     Right.RECORD_DATA: _("Record people, activities, services and items in one's scope"),
+    Right.VIEW_LEGAL_DATA: _("Read legal and offender details of one's own organisation"),
     Right.MANAGE_USERS: _("Create, edit and deactivate users"),
 }

@@ -6,15 +6,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from sahay.accounts.models import User
 from sahay.accounts.scope import Scope, scope_of
 from sahay.core.models import Country
 from sahay.core.periods import Period, semesters_between, years_between
+from sahay.figures.engine.rules import CountingRule
+from sahay.figures.engine.sources import qualifying_events
 from sahay.figures.models import AggregateEntry
 from sahay.figures.progress import Figure, expected_share
-from sahay.figures.sources import FigureSources
+from sahay.figures.sources import FigureSources, scope_restriction, window_of
 from sahay.frameworks.models import Indicator, Programme, Strategy, Target
+from sahay.records.models import Activity, AggregateReach, ExternalOrganisation, Household, Person, TrackedItem
 
 
 def aggregate_entry_list(*, user: User, search: str = "") -> QuerySet[AggregateEntry]:
@@ -146,3 +151,71 @@ def figure_table_in_scope(
         shows_total=scope.sees_programme_totals and country is None,
         strategies=strategies,
     )
+
+
+@dataclass(frozen=True)
+class RecordBehind:
+    label: str
+    url: str
+
+
+SUBJECT_MODELS = {
+    "unique_people": "person",
+    "unique_households": "household",
+    "unique_organisations": "organisation",
+    "items": "item",
+    "events": "activity",
+    "reach": "reach",
+}
+
+
+def records_behind(
+    *, user: User, indicator: Indicator, country: Country | None, period: Period, cumulative: bool, limit: int = 500
+) -> list[RecordBehind]:
+    """The records a figure counts (codes and opaque ids only), within the user's scope."""
+    rule = CountingRule.parse(indicator.counting_rule)
+    if rule.count == "percentage" or indicator.source != Indicator.Source.RECORDS:
+        return []
+    window = window_of(indicator.programme, period, cumulative)
+    events = qualifying_events(rule, start=window.start, end=window.end, today=timezone.localdate()).filter(
+        scope_restriction(scope_of(user))
+    )
+    if country is not None:
+        events = events.filter(_country=country.pk)
+    subjects = list(events.order_by().values_list("_subject", flat=True).distinct()[:limit])
+    kind = SUBJECT_MODELS[rule.count]
+    if kind == "person":
+        return [
+            RecordBehind(person.code, reverse("person_edit", args=[person.public_id]))
+            for person in Person.objects.filter(pk__in=subjects).order_by("code")
+        ]
+    if kind == "household":
+        return [
+            RecordBehind(household.code, reverse("household_edit", args=[household.public_id]))
+            for household in Household.objects.filter(pk__in=subjects).order_by("code")
+        ]
+    if kind == "organisation":
+        return [
+            RecordBehind(organisation.name, reverse("external_edit", args=[organisation.pk]))
+            for organisation in ExternalOrganisation.objects.filter(pk__in=subjects).order_by("name")
+        ]
+    if kind == "item":
+        # Offender records are listed by their opaque id: their titles are closed data.
+        return [
+            RecordBehind(
+                item.title if item.kind != "offender" else item.public_id, reverse("item_edit", args=[item.public_id])
+            )
+            for item in TrackedItem.objects.filter(pk__in=subjects).order_by("pk")
+        ]
+    if kind == "reach":
+        return [
+            RecordBehind(
+                f"{reach.activity.title}: {reach.estimate}",
+                reverse("activity_participants", args=[reach.activity.public_id]),
+            )
+            for reach in AggregateReach.objects.filter(pk__in=subjects).select_related("activity")
+        ]
+    return [
+        RecordBehind(f"{activity.date} {activity.title}", reverse("activity_participants", args=[activity.public_id]))
+        for activity in Activity.objects.filter(pk__in=subjects).order_by("date")
+    ]

@@ -15,9 +15,15 @@ from sahay.core.models import Country
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, plain_number, sort_list
 from sahay.core.periods import Period
 from sahay.figures.forms import AggregateEntryForm
-from sahay.figures.selectors import aggregate_entry_list, figure_table, latest_reported_period, programme_periods
+from sahay.figures.selectors import (
+    aggregate_entry_list,
+    figure_table,
+    latest_reported_period,
+    programme_periods,
+    records_behind,
+)
 from sahay.figures.services import aggregate_entry_save
-from sahay.frameworks.models import Programme
+from sahay.frameworks.models import Indicator, Programme
 from sahay.frameworks.selectors import current_programme
 
 
@@ -145,3 +151,36 @@ def entry_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResp
             return redirect("entry_list")
     history = entry.changes.select_related("changed_by") if entry else []
     return render(request, "figures/entry_form.html", {"form": form, "entry": entry, "history": history})
+
+
+@right_required(Right.VIEW_FIGURES)
+def figure_records(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """The records behind one figure: codes only, in the user's scope."""
+    programme = current_programme()
+    if programme is None:
+        raise Http404
+    indicator = get_object_or_404(Indicator, programme=programme, code=code)
+    scope = scope_of(request.user)
+    country = None
+    if request.GET.get("country"):
+        country = get_object_or_404(Country, code=request.GET["country"].upper(), programmes=programme)
+        if not scope.covers_country(country):
+            raise Http404
+    elif not scope.sees_programme_totals:
+        raise Http404
+    period = _chosen_period(request, request.user, programme)
+    cumulative = request.GET.get("view") == "cumulative"
+    records = records_behind(
+        user=request.user, indicator=indicator, country=country, period=period, cumulative=cumulative
+    )
+    return render(
+        request,
+        "figures/figure_records.html",
+        {
+            "indicator": indicator,
+            "country": country,
+            "period": period,
+            "cumulative": cumulative,
+            "records": records,
+        },
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from sahay.core.models import Country
 from sahay.figures.services import aggregate_entry_save
 from sahay.frameworks.models import Indicator, Target
+from sahay.records.services import (
+    activity_save,
+    external_organisation_save,
+    household_save,
+    person_save,
+    service_save,
+    tracked_item_save,
+)
 
 ROLES = [
     "programme_manager",
@@ -23,6 +32,9 @@ ROLES = [
     "system_administrator",
 ]
 FIGURE_ROLES = {"programme_manager", "me_officer", "country_coordinator", "partner_staff"}
+RECORDING_ROLES = {"me_officer", "country_coordinator", "partner_staff"}
+# Records of a Nepali partner: the Thai partner's staff get 404, exactly as for a missing record.
+NEPAL_RECORD = frozenset({"partner_staff"})
 EVERYONE = set(ROLES)
 
 
@@ -59,10 +71,54 @@ EXPECTED: dict[str, Expectation] = {
     "user_create": Expectation({"system_administrator"}),
     "user_edit": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
     "user_activation": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
+    "figure_records": Expectation(
+        {"programme_manager", "me_officer"},
+        lambda data: {"code": "OUT-1"},
+        out_of_scope=frozenset({"country_coordinator", "partner_staff"}),
+    ),
+    "person_list": Expectation(FIGURE_ROLES),
+    "person_create": Expectation(RECORDING_ROLES),
+    "person_edit": Expectation(
+        {"programme_manager", "me_officer", "country_coordinator"},
+        lambda data: {"public_id": data["person"]},
+        out_of_scope=NEPAL_RECORD,
+    ),
+    "household_list": Expectation(FIGURE_ROLES),
+    "household_create": Expectation(RECORDING_ROLES),
+    "household_edit": Expectation(
+        {"me_officer", "country_coordinator"}, lambda data: {"public_id": data["household"]}, out_of_scope=NEPAL_RECORD
+    ),
+    "activity_list": Expectation(FIGURE_ROLES),
+    "activity_create": Expectation(RECORDING_ROLES),
+    "activity_edit": Expectation(
+        {"me_officer", "country_coordinator"}, lambda data: {"public_id": data["activity"]}, out_of_scope=NEPAL_RECORD
+    ),
+    "activity_participants": Expectation(
+        {"programme_manager", "me_officer", "country_coordinator"},
+        lambda data: {"public_id": data["activity"]},
+        out_of_scope=NEPAL_RECORD,
+    ),
+    "service_list": Expectation(FIGURE_ROLES),
+    "service_create": Expectation(RECORDING_ROLES),
+    "service_edit": Expectation(
+        {"me_officer", "country_coordinator"}, lambda data: {"public_id": data["service"]}, out_of_scope=NEPAL_RECORD
+    ),
+    "external_list": Expectation(FIGURE_ROLES),
+    "external_create": Expectation(RECORDING_ROLES),
+    "external_edit": Expectation(
+        {"me_officer", "country_coordinator"}, lambda data: {"pk": data["external"]}, out_of_scope=NEPAL_RECORD
+    ),
+    "item_list": Expectation(FIGURE_ROLES),
+    "item_create": Expectation(RECORDING_ROLES),
+    "item_edit": Expectation(
+        {"programme_manager", "me_officer", "country_coordinator"},
+        lambda data: {"public_id": data["item"]},
+        out_of_scope=NEPAL_RECORD,
+    ),
 }
 # Pages that answer without sign-in, and actions that only take POST (tested in their own modules).
 PUBLIC = {"login", "set_language"}
-POST_ONLY = {"logout", "set_language"}
+POST_ONLY = {"logout", "set_language", "participation_delete", "reach_add"}
 
 
 def url_names(patterns: list[URLPattern | URLResolver] | None = None) -> Iterator[str]:
@@ -81,7 +137,7 @@ def test_every_page_is_in_the_access_matrix() -> None:
 
 
 @pytest.fixture
-def matrix_data(entered_programme, role_users) -> dict[str, object]:
+def matrix_data(entered_programme, role_users, organisations) -> dict[str, object]:
     entry = aggregate_entry_save(
         indicator=Indicator.objects.get(code="OUT-1"),
         country=Country.objects.get(code="NP"),
@@ -93,7 +149,24 @@ def matrix_data(entered_programme, role_users) -> dict[str, object]:
         saved_by=role_users.me_officer,
     )
     target = Target.objects.get(indicator__code="PREV-1", country__isnull=True)
-    return {"entry": entry.pk, "target": target.pk, "user": role_users.programme_manager.pk}
+    recorder, nepal = role_users.me_officer, organisations.partners["NP"]
+    person = person_save(saved_by=recorder, organisation=nepal, code="NP-1", sex="female", birth_date=date(2008, 1, 1))
+    activity = activity_save(
+        saved_by=recorder, organisation=nepal, kind="community_meeting", title="m", date=date(2017, 3, 1)
+    )
+    return {
+        "entry": entry.pk,
+        "target": target.pk,
+        "user": role_users.programme_manager.pk,
+        "person": person.public_id,
+        "household": household_save(saved_by=recorder, organisation=nepal, code="H-1", members=[person]).public_id,
+        "activity": activity.public_id,
+        "service": service_save(
+            saved_by=recorder, organisation=nepal, kind="medical", start=date(2017, 3, 1), person=person
+        ).public_id,
+        "external": external_organisation_save(saved_by=recorder, recorded_by=nepal, name="A school", kind="school").pk,
+        "item": tracked_item_save(saved_by=recorder, organisation=nepal, kind="curriculum", title="c").public_id,
+    }
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

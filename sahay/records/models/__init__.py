@@ -3,7 +3,7 @@
 from sahay.records.models.activities import Activity, AggregateReach, Participation
 from sahay.records.models.items import OffenderDetails, TrackedItem, TrackedItemStatus
 from sahay.records.models.organisations import ExternalOrganisation
-from sahay.records.models.people import Household, HouseholdMember, Person, PersonRole
+from sahay.records.models.people import Household, HouseholdMember, Person, PersonRole, Sex
 from sahay.records.models.services import Service
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "Person",
     "PersonRole",
     "Service",
+    "Sex",
     "TrackedItem",
     "TrackedItemStatus",
 ]

@@ -1,0 +1,1 @@
+"""Pages for recording what the programme does, one module per kind of record."""

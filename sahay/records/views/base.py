@@ -1,0 +1,77 @@
+"""What every record page shares: listing with search, sort and pages; saving through a service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
+from sahay.frameworks.selectors import current_programme
+
+
+def list_page(
+    request: AuthenticatedRequest,
+    *,
+    records: Callable[..., QuerySet[Any]],
+    template: str,
+    columns: dict[str, str],
+    default_sort: str,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    rows, sort = sort_list(request, records(user=request.user, search=search), columns, default=default_sort)
+    return render(request, template, {"page": paginate(request, rows), "q": search, "sort": sort, **(context or {})})
+
+
+def save_or_show(
+    request: AuthenticatedRequest,
+    *,
+    form: Any,
+    save: Callable[[dict[str, Any]], Any],
+    template: str,
+    success: Callable[[Any], str],
+    done: Callable[[Any], HttpResponse],
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """On a valid POST, save through the service and go on; otherwise show the form with what was typed."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PermissionDenied:
+            form.add_error(None, "You may not record this for that organisation.")
+        else:
+            messages.success(request, success(saved))
+            warning = outside_programme_warning(saved)
+            if warning:
+                messages.warning(request, warning)
+            return done(saved)
+    return render(request, template, {"form": form, **(context or {})})
+
+
+def outside_programme_warning(record: Any) -> str:
+    """Dates outside the programme are accepted but flagged: they count in no programme figure."""
+    from django.utils.translation import gettext as _
+
+    programme = current_programme()
+    day = getattr(record, "date", None) or getattr(record, "start", None)
+    if programme is None or day is None or not hasattr(day, "year"):
+        return ""
+    if day < programme.start or day > programme.end:
+        return _("Note: %(date)s lies outside the programme (%(start)s to %(end)s).") % {
+            "date": day,
+            "start": programme.start,
+            "end": programme.end,
+        }
+    return ""
+
+
+def go(name: str, *args: Any) -> Callable[[Any], HttpResponse]:
+    return lambda saved: redirect(name, *args)
