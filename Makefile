@@ -40,10 +40,12 @@ pytest: $(VENV)/.installed-dev
 test-postgres: $(VENV)/.installed-dev
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
+# The engine on BENCH_PEOPLE people (about 5 per person participations and services), checked against DuckDB.
+BENCH_PEOPLE ?= 1000000
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
 
 messages: $(VENV)/.installed-dev
 	cd sahay && ../$(BIN)/sahay makemessages -l nl --no-obsolete && ../$(BIN)/sahay compilemessages

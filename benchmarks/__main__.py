@@ -1,51 +1,184 @@
-"""`make bench`: how long the dashboard's figures take on the demo data set, warm, per database.
+"""`make bench`: the indicator engine on a large data set, checked against DuckDB.
 
-Uses a throw-away database (SQLite under a temporary folder unless DATABASE_URL is set), loads the
-demo data, then times `figure_table` for every period of the programme, per period and cumulative.
+Measures, on the database DATABASE_URL names (a throw-away SQLite file when unset):
+  (a) every figure of the framework, for every country and the programme, for every semester,
+      per period and cumulative, with sex and age disaggregation for counts of people;
+  (b) the programme manager's dashboard and a country page, warm;
+  (c) one new participation: the time until the figures show it (they are computed on request);
+  (d) the process's peak memory.
+The same figures are computed by DuckDB from hand-written SQL over the same files; any disagreement fails.
 """
 
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
 import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
+from datetime import date
 from pathlib import Path
 
+from benchmarks.dataset import generate_once
 
-def main() -> None:
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 28)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=None, help="where the CSV files are kept between runs")
+    options = parser.parse_args()
+    folder = options.data or ROOT / "var" / f"bench-data-{options.people}"
+
+    started = time.perf_counter()
+    # Generated in another process, so this one's peak memory is Sahay's alone.
+    process = multiprocessing.get_context("spawn").Process(target=generate_once, args=(folder, options.people))
+    process.start()
+    process.join()
+    if process.exitcode:
+        return process.exitcode
+    generated = time.perf_counter() - started
+    counts = json.loads((folder / "complete.json").read_text())
+
     workdir = Path(tempfile.mkdtemp(prefix="sahay-bench-"))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     os.environ.setdefault("SAHAY_VAR_DIR", str(workdir))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sahay.settings")
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
-    from sahay.accounts.models import User
-    from sahay.figures.selectors import figure_table, programme_periods
-    from sahay.frameworks.selectors import current_programme
+    from benchmarks import duck
+    from benchmarks.load import load
+    from sahay.accounts.models import ScopeKind
+    from sahay.accounts.scope import Scope
+    from sahay.core.models import Country
+    from sahay.core.periods import Period, semesters_between
+    from sahay.figures.engine.counting import Window, tally
+    from sahay.figures.engine.rules import CountingRule
+    from sahay.figures.selectors import figure_table_in_scope
+    from sahay.frameworks.services import framework_load
 
-    call_command("demo", no_serve=True, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    manager = User.objects.get(username="manager")
-    programme = current_programme()
-    assert programme is not None
-    periods = programme_periods(programme)
-    timings = []
-    for _round in range(3):
-        for period in periods:
-            for cumulative in (False, True):
-                started = time.perf_counter()
-                figure_table(user=manager, programme=programme, period=period, cumulative=cumulative)
-                timings.append(time.perf_counter() - started)
-    tracemalloc.start()
-    figure_table(user=manager, programme=programme, period=periods[-1], cumulative=True)
-    _current, peak = tracemalloc.get_traced_memory()
-    print(f"database: {connection.vendor}")
-    print(f"dashboard tables computed: {len(timings)} (21 indicators x 9 countries each)")
-    print(f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms")
-    print(f"peak Python memory while computing: {peak / 2**20:.1f} MiB")
+    call_command("migrate", verbosity=0)
+    programme = framework_load(path=settings.SAHAY_DEFAULT_FRAMEWORK).programme
+    started = time.perf_counter()
+    load(folder)
+    loaded = time.perf_counter() - started
+    codes = dict(Country.objects.values_list("pk", "code"))
+    indicators = [
+        (indicator.code, CountingRule.parse(indicator.counting_rule)) for indicator in programme.indicators.all()
+    ]
+    windows = []
+    for semester in semesters_between(programme.start, programme.end):
+        windows += [
+            (semester.code, Window(semester.start, semester.end)),
+            (f"..{semester.code}", Window(programme.start, semester.end)),
+        ]
+
+    # (a) the whole framework
+    engine: dict[str, dict[tuple[str, str], int]] = {}
+    started = time.perf_counter()
+    for label, window in windows:
+        figures: dict[tuple[str, str], int] = {}
+        for code, rule in indicators:
+            for grouping in ("country", "programme"):
+                results = tally(rule, window=window, today=TODAY, grouping=grouping, disaggregate=rule.counts_people)
+                for key, result in results.items():
+                    figures[(code, "programme" if key is None else codes[key])] = int(result.value or 0)
+        engine[label] = figures
+    framework_seconds = time.perf_counter() - started
+
+    # (b) the dashboard and a country page, warm
+    scope = Scope(ScopeKind.ALL)
+    last = Period.parse("2019-H2")
+    nepal = Country.objects.get(code="NP")
+    figure_table_in_scope(scope=scope, programme=programme, period=last, cumulative=True)
+    dashboard_times, country_times = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        figure_table_in_scope(scope=scope, programme=programme, period=last, cumulative=True)
+        dashboard_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for cumulative in (False, True):
+            figure_table_in_scope(scope=scope, programme=programme, period=last, cumulative=cumulative, country=nepal)
+        country_times.append(time.perf_counter() - started)
+
+    # (c) a new participation: the affected figure recomputed on request shows it
+    new_record_seconds = _new_participation_latency(programme, nepal)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # DuckDB over the same files, from hand-written SQL
+    started = time.perf_counter()
+    database = duck.connect(folder)
+    duck_load = time.perf_counter() - started
+    started = time.perf_counter()
+    reference = {label: duck.figures(database, window.start, window.end, TODAY) for label, window in windows}
+    duck_seconds = time.perf_counter() - started
+    disagreements = [
+        (label, key, engine[label].get(key, 0), reference[label].get(key, 0))
+        for label in reference
+        for key in sorted(set(reference[label]) | set(engine[label]))
+        if engine[label].get(key, 0) != reference[label].get(key, 0)
+    ]
+
+    report = {
+        "database": connection.vendor,
+        "people": options.people,
+        "records": counts,
+        "generate_seconds": round(generated, 1),
+        "load_seconds": round(loaded, 1),
+        "framework_figures": sum(len(figures) for figures in engine.values()),
+        "framework_seconds": round(framework_seconds, 2),
+        "duckdb_seconds": round(duck_seconds, 2),
+        "duckdb_load_seconds": round(duck_load, 1),
+        "ratio_to_duckdb": round(framework_seconds / duck_seconds, 1),
+        "dashboard_warm_ms": round(statistics.median(dashboard_times) * 1000),
+        "country_page_warm_ms": round(statistics.median(country_times) * 1000),
+        "new_participation_to_figure_ms": round(new_record_seconds * 1000),
+        "peak_memory_mib": round(peak_mib),
+        "disagreements": len(disagreements),
+    }
+    print(json.dumps(report, indent=2))
+    for label, key, ours, theirs in disagreements[:20]:
+        print(f"DISAGREE {label} {key}: engine {ours}, DuckDB {theirs}", file=sys.stderr)
+    return 1 if disagreements else 0
+
+
+def _new_participation_latency(programme, country) -> float:  # type: ignore[no-untyped-def]
+    """Record one child at an awareness session and time until PREV-1 for that country and semester moves."""
+    from sahay.accounts.models import Role, User
+    from sahay.core.models import Organisation
+    from sahay.figures.engine.counting import Window, tally
+    from sahay.figures.engine.rules import CountingRule
+    from sahay.records.services import Attendance, activity_save, participations_record, person_save
+
+    partner = Organisation.objects.get(name=f"Bench partner {country.code}")
+    recorder = User.objects.create(username="bench-recorder", role=Role.objects.get(code="me_officer"))
+    rule = CountingRule.parse(programme.indicators.get(code="PREV-1").counting_rule)
+    window = Window(date(2018, 1, 1), date(2018, 6, 30))
+    before = tally(rule, window=window, today=TODAY, grouping="country")[country.pk].value
+    child = person_save(
+        saved_by=recorder, organisation=partner, code="NEW-CHILD", sex="female", birth_date=date(2009, 2, 2)
+    )
+    activity = activity_save(
+        saved_by=recorder, organisation=partner, kind="awareness_session", title="New session", date=date(2018, 3, 3)
+    )
+    started = time.perf_counter()
+    participations_record(saved_by=recorder, activity=activity, attendances=[Attendance(child)])
+    after = tally(rule, window=window, today=TODAY, grouping="country")[country.pk].value
+    elapsed = time.perf_counter() - started
+    if after != (before or 0) + 1:
+        raise SystemExit(f"the new participation did not show: {before} -> {after}")
+    return elapsed
 
 
 if __name__ == "__main__":

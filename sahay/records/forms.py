@@ -167,7 +167,7 @@ class StatusForm(forms.Form):
     def __init__(self, *args: Any, item: TrackedItem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [  # type: ignore[attr-defined]
-            (status, status.replace("_", " ")) for status in TrackedItem.PATHS[item.kind]
+            (status, TrackedItem.STATUS_LABELS[status]) for status in TrackedItem.PATHS[item.kind]
         ]
 
 

@@ -13,7 +13,6 @@ from sahay.accounts.scope import scope_of
 from sahay.core.models import Organisation
 from sahay.records.models import Activity, ExternalOrganisation, Household, Person, Service, TrackedItem
 
-
 M = TypeVar("M", bound=Model)
 
 

@@ -40,6 +40,54 @@ COUNT_SOURCES: dict[str, set[str]] = {
 AGE_THRESHOLDS = (12, 18)
 
 
+# Sources of items with a status path, and the kind of item each counts.
+ITEM_KINDS = {
+    "curricula": "curriculum",
+    "policy_strategies": "policy_strategy",
+    "offenders": "offender",
+    "cooperations": "cooperation",
+}
+
+
+def _vocabulary() -> dict[str, set[str]]:
+    """The values each filter accepts: the records' own choices (read late, once the models are loaded)."""
+    from sahay.records.models import Activity, AggregateReach, ExternalOrganisation, PersonRole, Service, Sex
+
+    roles = set(PersonRole.Role.values)
+    return {
+        "activity_kind": set(Activity.Kind.values) | {"awareness"},
+        "training_topic": set(Activity.TrainingTopic.values),
+        "campaign_kind": set(Activity.CampaignKind.values),
+        "service_kind": set(Service.Kind.values),
+        "education_support": set(Service.EducationSupport.values),
+        "role": roles,
+        "household_of_role": roles,
+        "profession": set(PersonRole.Profession.values),
+        "organisation_kind": set(ExternalOrganisation.Kind.values),
+        "sector": set(ExternalOrganisation.Sector.values),
+        "audience": set(AggregateReach.Audience.values),
+        "sex": set(Sex.values),
+    }
+
+
+def _check_values(source: str, key: str, value: Any, location: str) -> None:
+    if key == "completed":
+        if not isinstance(value, bool):
+            raise RuleError(location, "write true or false")
+        return
+    if key in ("status", "status_reached"):
+        from sahay.records.models import TrackedItem
+
+        path = TrackedItem.PATHS[ITEM_KINDS[source]]
+        if value not in path:
+            raise RuleError(location, f"“{value}” is not a status of {source}: {path}")
+        return
+    allowed = _vocabulary()[key]
+    for item in value if isinstance(value, list) else [value]:
+        if item not in allowed:
+            raise RuleError(location, f"“{item}” is not one of {sorted(allowed)}")
+
+
 class RuleError(ValueError):
     """A rule the engine cannot interpret; `location` is the path inside the rule."""
 
@@ -89,6 +137,8 @@ class CountingRule:
                 f"{location}.from", f"{count} is counted from {sorted(COUNT_SOURCES[count])}, not “{source}”"
             )
         where = dict(data.get("where") or {})
+        if source in ITEM_KINDS and source != "cooperations" and "status_reached" not in where:
+            raise RuleError(f"{location}.where", f"{source} are counted when they reach a status: give status_reached")
         for key, value in where.items():
             if key not in SOURCE_FILTERS[source]:
                 raise RuleError(
@@ -97,6 +147,8 @@ class CountingRule:
                 )
             if key == "age_on_date":
                 cls._check_age(value, f"{location}.where.age_on_date")
+            else:
+                _check_values(source, key, value, f"{location}.where.{key}")
         return cls(count=count, source=source, where=where, accepts_reach=bool(data.get("accepts_reach", False)))
 
     @staticmethod

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Greatest
 
 from sahay.figures.engine.rules import CountingRule
 from sahay.records.models import (
@@ -73,7 +74,7 @@ def _holds_role(person: str, on: str, role: list[str] | None = None, profession:
     return Exists(roles)
 
 
-def _participations(rule: CountingRule) -> QuerySet[Any]:
+def _participations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     events = Participation.objects.filter(attended=True).annotate(
         _subject=F("person_id"),
@@ -103,7 +104,7 @@ def _participations(rule: CountingRule) -> QuerySet[Any]:
     return events
 
 
-def _services(rule: CountingRule) -> QuerySet[Any]:
+def _services(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     by_household = rule.count == "unique_households"
     events = (
@@ -119,6 +120,9 @@ def _services(rule: CountingRule) -> QuerySet[Any]:
         _start=F("start"),
         _end=F("end"),
         _value=Value(1, output_field=IntegerField()),
+        # A service is a range: age and roles are those on its first day inside the window, the same
+        # day its disaggregation uses.
+        _on=Greatest(F("start"), Value(window_start, output_field=DateField())),
     )
     if "service_kind" in where:
         events = events.filter(kind__in=_as_list(where["service_kind"]))
@@ -130,20 +134,20 @@ def _services(rule: CountingRule) -> QuerySet[Any]:
     if "sex" in where:
         events = events.filter(person__sex__in=_as_list(where["sex"]))
     if "age_on_date" in where:
-        events = events.filter(_age(where["age_on_date"], "person__", "start"))
+        events = events.filter(_age(where["age_on_date"], "person__", "_on"))
     if "role" in where:
-        events = events.filter(_holds_role("person_id", "start", role=_as_list(where["role"])))
+        events = events.filter(_holds_role("person_id", "_on", role=_as_list(where["role"])))
     if "household_of_role" in where:
         members_with_role = PersonRole.objects.filter(
             person__memberships__household=OuterRef("household_id"),
             role__in=_as_list(where["household_of_role"]),
-            start__lte=OuterRef("start"),
-        ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("start")))
+            start__lte=OuterRef("_on"),
+        ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("_on")))
         events = events.filter(Exists(members_with_role))
     return events
 
 
-def _activities(rule: CountingRule) -> QuerySet[Any]:
+def _activities(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     events = Activity.objects.annotate(
         _subject=F("id"),
@@ -163,7 +167,7 @@ def _activities(rule: CountingRule) -> QuerySet[Any]:
     return events
 
 
-def _activity_organisations(rule: CountingRule) -> QuerySet[Any]:
+def _activity_organisations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     reached = Activity.reached_organisations.through.objects.annotate(
         _subject=F("externalorganisation_id"),
@@ -191,10 +195,10 @@ def _first_reached(statuses: list[str]) -> Subquery:
     )
 
 
-def _items_reaching(kind: str) -> Callable[[CountingRule], QuerySet[Any]]:
+def _items_reaching(kind: str) -> Callable[[CountingRule, date], QuerySet[Any]]:
     """Items counted once, in the period in which they first reached the status or a later one."""
 
-    def build(rule: CountingRule) -> QuerySet[Any]:
+    def build(rule: CountingRule, window_start: date) -> QuerySet[Any]:
         reached = _first_reached(TrackedItem.statuses_from(kind, rule.where["status_reached"]))
         return (
             TrackedItem.objects.filter(kind=kind)
@@ -213,11 +217,11 @@ def _items_reaching(kind: str) -> Callable[[CountingRule], QuerySet[Any]]:
     return build
 
 
-def _cooperations(rule: CountingRule) -> QuerySet[Any]:
+def _cooperations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     """Companies with a cooperation in the status (`active` by default) during the window."""
     status = rule.where.get("status", "active")
-    path = TrackedItem.PATHS[TrackedItem.Kind.COOPERATION]
-    later = path[path.index(status) + 1 :]
+    reached = TrackedItem.statuses_from(TrackedItem.Kind.COOPERATION, status)
+    later = reached[1:]
     cooperations = (
         TrackedItem.objects.filter(kind=TrackedItem.Kind.COOPERATION, company__isnull=False)
         .annotate(
@@ -225,8 +229,8 @@ def _cooperations(rule: CountingRule) -> QuerySet[Any]:
             _person=Value(None, output_field=IntegerField()),
             _country=F("country_id"),
             _organisation=F("organisation_id"),
-            _start=_first_reached([status]),
-            _end=_first_reached(later) if later else Value(None),
+            _start=_first_reached(reached),
+            _end=_first_reached(later) if later else Value(None, output_field=DateField()),
             _value=Value(1, output_field=IntegerField()),
         )
         .filter(_start__isnull=False)
@@ -236,7 +240,7 @@ def _cooperations(rule: CountingRule) -> QuerySet[Any]:
     return cooperations
 
 
-def _reach(rule: CountingRule) -> QuerySet[Any]:
+def _reach(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     estimates = AggregateReach.objects.annotate(
         _subject=F("id"),
@@ -254,7 +258,7 @@ def _reach(rule: CountingRule) -> QuerySet[Any]:
     return estimates
 
 
-SOURCES: dict[str, Callable[[CountingRule], QuerySet[Any]]] = {
+SOURCES: dict[str, Callable[[CountingRule, date], QuerySet[Any]]] = {
     "participations": _participations,
     "services": _services,
     "activities": _activities,
@@ -269,7 +273,7 @@ SOURCES: dict[str, Callable[[CountingRule], QuerySet[Any]]] = {
 
 def qualifying_events(rule: CountingRule, *, start: date, end: date, today: date) -> QuerySet[Any]:
     """The rule's events that fall in the window: a range counts in every window it overlaps."""
-    events = SOURCES[rule.source](rule).filter(_start__lte=end)
+    events = SOURCES[rule.source](rule, start).filter(_start__lte=end)
     if today >= start:
         return events.filter(Q(_end__gte=start) | Q(_end__isnull=True))
     return events.filter(_end__gte=start)

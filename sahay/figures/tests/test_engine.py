@@ -320,3 +320,65 @@ def test_the_dashboard_shows_record_figures_and_says_when_countries_overlap(worl
     world.service(victim, "legal_aid", date(2017, 4, 1), date(2017, 5, 1), organisation=world.th)
     page = client_for(role_users.programme_manager).get(reverse("dashboard"), {"period": "2017-H1"}).content.decode()
     assert "served in more than one country" in page
+
+
+@pytest.mark.parametrize(
+    ("rule", "location", "problem"),
+    [
+        (
+            {"count": "unique_people", "from": "participations", "where": {"activity_kind": "awarenes"}},
+            "rule.where.activity_kind",
+            "“awarenes” is not one of",
+        ),
+        (
+            {"count": "unique_people", "from": "participations", "where": {"completed": "false"}},
+            "rule.where.completed",
+            "true or false",
+        ),
+        (
+            {"count": "items", "from": "offenders", "where": {"status_reached": "jailed"}},
+            "rule.where.status_reached",
+            "not a status of offenders",
+        ),
+        ({"count": "items", "from": "curricula"}, "rule.where", "give status_reached"),
+    ],
+)
+def test_a_misspelt_rule_value_is_refused_at_load_time(rule, location, problem) -> None:
+    with pytest.raises(RuleError) as error:
+        CountingRule.parse(rule, "rule")
+    assert error.value.location == location and problem in error.value.problem
+
+
+def test_age_and_roles_of_a_running_service_are_those_inside_the_window(world) -> None:
+    # Education support since 2017, still going on: at 18 the person is no longer counted as a child.
+    turning = world.person(born=date(2000, 3, 1))
+    world.service(turning, "education_support", date(2017, 1, 10), detail="fees")
+    assert (figure("OUT-3", "2017-H1"), figure("OUT-3", "2018-H2")) == (1, 0)
+    # Legal aid from before the child was known as a victim counts once they are one.
+    victim = world.person(born=date(2005, 1, 1), roles=[RoleSpec("victim", date(2018, 2, 1))])
+    world.service(victim, "legal_aid", date(2018, 1, 15), date(2018, 12, 31))
+    assert (figure("JUST-1", "2018-H1"), figure("JUST-1", "2018-H2")) == (0, 1)
+
+
+def test_an_acquittal_is_not_a_conviction_but_both_follow_an_arrest(world) -> None:
+    from sahay.records.models import TrackedItem
+
+    assert TrackedItem.statuses_from("offender", "convicted") == ["convicted"]
+    assert TrackedItem.statuses_from("offender", "charged") == ["charged", "convicted", "acquitted"]
+    acquitted = tracked_item_save(saved_by=world.recorder, organisation=world.np, kind="offender", title="C")
+    tracked_item_status_set(saved_by=world.recorder, item=acquitted, status="acquitted", reached_on=date(2017, 4, 1))
+    assert figure("JUST-3", "2017-H1") == 1
+
+
+def test_a_cooperation_that_ended_without_being_marked_active_still_counted_once(world, organisations) -> None:
+    from sahay.records.services import external_organisation_save
+
+    company = external_organisation_save(
+        saved_by=world.recorder, recorded_by=world.np, name="Hotel", kind="company", sector="hospitality"
+    )
+    item = tracked_item_save(
+        saved_by=world.recorder, organisation=world.np, kind="cooperation", title="Hotel code", company=company
+    )
+    for status, day in [("committed", date(2017, 2, 1)), ("ended", date(2017, 9, 1))]:
+        tracked_item_status_set(saved_by=world.recorder, item=item, status=status, reached_on=day)
+    assert (figure("ADV-1", "2017-H1"), figure("ADV-1", "2017-H2"), figure("ADV-1", "2018-H1")) == (0, 1, 0)

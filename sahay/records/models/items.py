@@ -29,6 +29,24 @@ class TrackedItem(models.Model):
     }
     # Statuses that share a step on the path (the verdict is one or the other).
     SAME_STEP = {"acquitted": "convicted"}
+    STATUS_LABELS = {
+        "in_development": _("in development"),
+        "completed": _("completed"),
+        "adopted": _("adopted"),
+        "drafted": _("drafted"),
+        "developed": _("developed"),
+        "contacted": _("contacted"),
+        "in_dialogue": _("in dialogue"),
+        "committed": _("committed"),
+        "active": _("active"),
+        "ended": _("ended"),
+        "reported": _("reported"),
+        "traced": _("traced"),
+        "arrested": _("arrested"),
+        "charged": _("charged"),
+        "convicted": _("convicted"),
+        "acquitted": _("acquitted"),
+    }
 
     public_id = models.CharField(max_length=32, unique=True, default=opaque_id, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -55,10 +73,16 @@ class TrackedItem(models.Model):
 
     @classmethod
     def statuses_from(cls, kind: str, status: str) -> list[str]:
-        """The status and every later one on the kind's path: reaching any of them means reaching it."""
+        """The status and every later one on the kind's path: reaching any of them means reaching it.
+
+        Alternatives on the same step are not later: an acquittal is not a conviction.
+        """
         path = cls.PATHS[kind]
-        step = path.index(cls.SAME_STEP.get(status, status))
-        return [later for later in path if path.index(cls.SAME_STEP.get(later, later)) >= step]
+
+        def step(name: str) -> int:
+            return path.index(cls.SAME_STEP.get(name, name))
+
+        return [status] + [later for later in path if step(later) > step(status)]
 
 
 class TrackedItemStatus(models.Model):
@@ -72,6 +96,10 @@ class TrackedItemStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} on {self.reached_on}"
+
+    @property
+    def label(self) -> str:
+        return str(TrackedItem.STATUS_LABELS.get(self.status, self.status))
 
 
 class OffenderDetails(models.Model):

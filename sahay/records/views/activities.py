@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sahay.accounts.decorators import right_required
@@ -127,7 +128,11 @@ def activity_participants(request: AuthenticatedRequest, public_id: str) -> Http
             except PermissionDenied:
                 add_form.add_error(None, _("You may not record participants for this activity."))
             else:
-                messages.success(request, _("%(count)s participants recorded.") % {"count": count})
+                messages.success(
+                    request,
+                    ngettext("%(count)s participant recorded.", "%(count)s participants recorded.", count)
+                    % {"count": count},
+                )
                 return redirect("activity_participants", activity.public_id)
     participations = activity.participations.select_related("person").order_by("person__code")
     return render(
