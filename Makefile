@@ -31,7 +31,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/sahay makemigrations --check --dry-run
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy sahay tests conftest.py
+	$(BIN)/mypy sahay tests conftest.py benchmarks
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -19,17 +20,17 @@ def _rows(folder: Path, name: str) -> Iterator[list[str]]:
         yield from reader
 
 
-def _insert(table: str, columns: list[str], rows: Iterator[list[object]]) -> None:
+def _insert(table: str, columns: list[str], rows: Iterator[list[Any]]) -> None:
     """COPY on PostgreSQL, batched executemany on SQLite; empty strings in date or id columns are NULL."""
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
         sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
-        batch: list[object] = []
+        batch: list[list[Any]] = []
         for row in rows:
             batch.append(row)
             if len(batch) == 20_000:
