@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -170,20 +171,34 @@ SUBJECT_MODELS = {
 
 
 def records_behind(
-    *, user: User, indicator: Indicator, country: Country | None, period: Period, cumulative: bool, limit: int = 500
-) -> list[RecordBehind]:
-    """The records a figure counts (codes and opaque ids only), within the user's scope."""
+    *,
+    user: User,
+    indicator: Indicator,
+    country: Country | None,
+    period: Period,
+    cumulative: bool,
+    page: str | None = None,
+) -> tuple[Page[int] | None, list[RecordBehind]]:
+    """The records a figure counts (codes and opaque ids only), within the user's scope, a page at a time."""
     rule = CountingRule.parse(indicator.counting_rule)
     if rule.count == "percentage" or indicator.source != Indicator.Source.RECORDS:
-        return []
+        return None, []
     window = window_of(indicator.programme, period, cumulative)
     events = qualifying_events(rule, start=window.start, end=window.end, today=timezone.localdate()).filter(
         scope_restriction(scope_of(user))
     )
     if country is not None:
         events = events.filter(_country=country.pk)
-    subjects = list(events.order_by().values_list("_subject", flat=True).distinct()[:limit])
-    kind = SUBJECT_MODELS[rule.count]
+    subject_ids = sorted(set(events.order_by().values_list("_subject", flat=True)))
+    subjects_page = Paginator(subject_ids, RECORDS_PER_PAGE).get_page(page)
+    return subjects_page, _labels(rule.count, list(subjects_page.object_list))
+
+
+RECORDS_PER_PAGE = 200
+
+
+def _labels(count: str, subjects: list[int]) -> list[RecordBehind]:
+    kind = SUBJECT_MODELS[count]
     if kind == "person":
         return [
             RecordBehind(person.code, reverse("person_edit", args=[person.public_id]))

@@ -125,3 +125,48 @@ def _place_figure(
     ]
     known = [part for part in parts if part is not None]
     return sum(known, Decimal(0)) if known else None
+
+
+@dataclass
+class Breakdown:
+    """One figure taken apart: by sex and age band (for counts of people) and by organisation."""
+
+    total: Tally
+    by_organisation: list[tuple[str, Decimal]]
+    sexes: tuple[str, ...] = ("female", "male", "other", "unknown")
+    bands: tuple[str, ...] = ("0-11", "12-17", "18+", "unknown")
+
+    def grid(self) -> list[tuple[str, list[int], int]]:
+        """Rows of (sex, counts per age band, row total); cells that are all zero are left out."""
+        rows = []
+        for sex in self.sexes:
+            counts = [self.total.cells.get(f"sex:{sex}|age_band:{band}", 0) for band in self.bands]
+            if any(counts):
+                rows.append((sex, counts, sum(counts)))
+        return rows
+
+    def band_totals(self) -> list[int]:
+        return [sum(self.total.cells.get(f"sex:{sex}|age_band:{band}", 0) for sex in self.sexes) for band in self.bands]
+
+
+def figure_breakdown(
+    *, scope: Scope, indicator: Indicator, period: Period, cumulative: bool, country: Country | None
+) -> Breakdown | None:
+    """A records-based figure in the scope (and country), split by sex and age band and by organisation."""
+    from sahay.core.models import Organisation
+
+    if indicator.source != Indicator.Source.RECORDS:
+        return None
+    rule = CountingRule.parse(indicator.counting_rule)
+    window = window_of(indicator.programme, period, cumulative)
+    restrict = scope_restriction(scope) & (Q(_country=country.pk) if country else Q())
+    today = timezone.localdate()
+    totals = tally(rule, window=window, today=today, grouping="programme", restrict=restrict, disaggregate=True)
+    total = totals.get(None) or Tally(value=Decimal(0))
+    per_organisation = tally(rule, window=window, today=today, grouping="organisation", restrict=restrict)
+    names = dict(Organisation.objects.filter(pk__in=[key for key in per_organisation if key]).values_list("pk", "name"))
+    by_organisation = sorted(
+        ((names.get(key, "–"), result.value or Decimal(0)) for key, result in per_organisation.items()),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    return Breakdown(total=total, by_organisation=by_organisation)

@@ -23,6 +23,7 @@ from sahay.figures.selectors import (
     records_behind,
 )
 from sahay.figures.services import aggregate_entry_save
+from sahay.figures.sources import figure_breakdown
 from sahay.frameworks.models import Indicator, Programme
 from sahay.frameworks.selectors import current_programme
 
@@ -170,8 +171,16 @@ def figure_records(request: AuthenticatedRequest, code: str) -> HttpResponse:
         raise Http404
     period = _chosen_period(request, request.user, programme)
     cumulative = request.GET.get("view") == "cumulative"
-    records = records_behind(
-        user=request.user, indicator=indicator, country=country, period=period, cumulative=cumulative
+    page, records = records_behind(
+        user=request.user,
+        indicator=indicator,
+        country=country,
+        period=period,
+        cumulative=cumulative,
+        page=request.GET.get("page"),
+    )
+    breakdown = figure_breakdown(
+        scope=scope, indicator=indicator, period=period, cumulative=cumulative, country=country
     )
     return render(
         request,
@@ -182,5 +191,8 @@ def figure_records(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "period": period,
             "cumulative": cumulative,
             "records": records,
+            "page": page,
+            "breakdown": breakdown,
+            "periods": programme_periods(programme),
         },
     )

@@ -192,6 +192,7 @@ def test_the_drill_down_lists_codes_in_scope(programme, nepal_staff, nepal, role
         .content.decode()
     )
     assert "D-1" in page and "Hidden Name" not in page
+    assert "By sex and age band" in page and "Test Partner NP" in page  # split by sex, age band and organisation
     thai = client_for(role_users.partner_staff).get(
         reverse("figure_records", args=["PREV-1"]), {"period": "2017-H1", "country": "NP"}
     )
