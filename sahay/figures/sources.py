@@ -133,6 +133,8 @@ class Breakdown:
 
     total: Tally
     by_organisation: list[tuple[str, Decimal]]
+    # Estimated reach of mass activities, for indicators that accept it: shown beside, never added.
+    reach: Decimal | None = None
     sexes: tuple[str, ...] = ("female", "male", "other", "unknown")
     bands: tuple[str, ...] = ("0-11", "12-17", "18+", "unknown")
 
@@ -169,4 +171,9 @@ def figure_breakdown(
         ((names.get(key, "–"), result.value or Decimal(0)) for key, result in per_organisation.items()),
         key=lambda pair: (-pair[1], pair[0]),
     )
-    return Breakdown(total=total, by_organisation=by_organisation)
+    reach = None
+    if rule.accepts_reach:
+        kinds = {"activity_kind": rule.where["activity_kind"]} if "activity_kind" in rule.where else {}
+        reach_rule = CountingRule(count="reach", source="reach", where=kinds)
+        reach = tally(reach_rule, window=window, today=today, grouping="programme", restrict=restrict)[None].value
+    return Breakdown(total=total, by_organisation=by_organisation, reach=reach)

@@ -382,3 +382,23 @@ def test_a_cooperation_that_ended_without_being_marked_active_still_counted_once
     for status, day in [("committed", date(2017, 2, 1)), ("ended", date(2017, 9, 1))]:
         tracked_item_status_set(saved_by=world.recorder, item=item, status=status, reached_on=day)
     assert (figure("ADV-1", "2017-H1"), figure("ADV-1", "2017-H2"), figure("ADV-1", "2018-H1")) == (0, 1, 0)
+
+
+def test_reach_is_shown_beside_an_indicator_that_accepts_it_never_added(world) -> None:
+    from sahay.accounts.models import ScopeKind
+    from sahay.accounts.scope import Scope
+    from sahay.figures.sources import figure_breakdown
+    from sahay.records.services import reach_save
+
+    indicator = Indicator.objects.get(code="PREV-2")
+    indicator.counting_rule = {**indicator.counting_rule, "accepts_reach": True}
+    indicator.save()
+    adult = world.person(born=date(1980, 1, 1))
+    world.activity("awareness_session", date(2017, 3, 1), people=[adult])
+    radio = world.activity("campaign", date(2017, 4, 1), campaign="media")
+    reach_save(saved_by=world.recorder, activity=radio, audience="adults", estimate=5000)
+    breakdown = figure_breakdown(
+        scope=Scope(ScopeKind.ALL), indicator=indicator, period=Period.parse("2017-H1"), cumulative=False, country=None
+    )
+    assert (breakdown.total.value, breakdown.reach) == (1, 5000)
+    assert figure("PREV-2", "2017-H1") == 1
