@@ -62,6 +62,40 @@ def _age(value: dict[str, int], person: str, on: str) -> Q:
     return condition
 
 
+ONE = Value(1, output_field=IntegerField())
+NO_PERSON = Value(None, output_field=IntegerField())
+
+
+def _columns(
+    *, subject: Any, country: str, organisation: str, start: Any, end: Any, person: Any = NO_PERSON, value: Any = ONE
+) -> dict[str, Any]:
+    """The annotations every source gives its events (see the module's docstring)."""
+
+    def as_expression(field: Any) -> Any:
+        return F(field) if isinstance(field, str) else field
+
+    return {
+        "_subject": as_expression(subject),
+        "_person": as_expression(person),
+        "_country": F(country),
+        "_organisation": F(organisation),
+        "_start": as_expression(start),
+        "_end": as_expression(end),
+        "_value": as_expression(value),
+    }
+
+
+def _activity_filters(events: QuerySet[Any], where: dict[str, Any], prefix: str) -> QuerySet[Any]:
+    """Filters on the activity an event belongs to (`prefix` leads from the event to the activity)."""
+    if "activity_kind" in where:
+        events = events.filter(_activity_kind(where["activity_kind"], prefix))
+    if "training_topic" in where:
+        events = events.filter(**{f"{prefix}training_topic__in": _as_list(where["training_topic"])})
+    if "campaign_kind" in where:
+        events = events.filter(**{f"{prefix}campaign_kind__in": _as_list(where["campaign_kind"])})
+    return events
+
+
 def _holds_role(person: str, on: str, role: list[str] | None = None, profession: list[str] | None = None) -> Exists:
     """The person held the role (or profession) on the event's date."""
     roles = PersonRole.objects.filter(person=OuterRef(person), start__lte=OuterRef(on)).filter(
@@ -77,20 +111,16 @@ def _holds_role(person: str, on: str, role: list[str] | None = None, profession:
 def _participations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     events = Participation.objects.filter(attended=True).annotate(
-        _subject=F("person_id"),
-        _person=F("person_id"),
-        _country=F("activity__country_id"),
-        _organisation=F("activity__organisation_id"),
-        _start=F("activity__date"),
-        _end=F("activity__date"),
-        _value=Value(1, output_field=IntegerField()),
+        **_columns(
+            subject="person_id",
+            person="person_id",
+            country="activity__country_id",
+            organisation="activity__organisation_id",
+            start="activity__date",
+            end="activity__date",
+        )
     )
-    if "activity_kind" in where:
-        events = events.filter(_activity_kind(where["activity_kind"], "activity__"))
-    if "training_topic" in where:
-        events = events.filter(activity__training_topic__in=_as_list(where["training_topic"]))
-    if "campaign_kind" in where:
-        events = events.filter(activity__campaign_kind__in=_as_list(where["campaign_kind"]))
+    events = _activity_filters(events, where, "activity__")
     if "completed" in where:
         events = events.filter(completed=bool(where["completed"]))
     if "sex" in where:
@@ -107,19 +137,15 @@ def _participations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
 def _services(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     by_household = rule.count == "unique_households"
-    events = (
-        Service.objects.filter(household__isnull=False)
-        if by_household
-        else Service.objects.filter(person__isnull=False)
-    )
-    events = events.annotate(
-        _subject=F("household_id") if by_household else F("person_id"),
-        _person=Value(None, output_field=IntegerField()) if by_household else F("person_id"),
-        _country=F("organisation__country_id"),
-        _organisation=F("organisation_id"),
-        _start=F("start"),
-        _end=F("end"),
-        _value=Value(1, output_field=IntegerField()),
+    events = Service.objects.filter(**{"household__isnull" if by_household else "person__isnull": False}).annotate(
+        **_columns(
+            subject="household_id" if by_household else "person_id",
+            person=NO_PERSON if by_household else "person_id",
+            country="organisation__country_id",
+            organisation="organisation_id",
+            start="start",
+            end="end",
+        ),
         # A service is a range: age and roles are those on its first day inside the window, the same
         # day its disaggregation uses.
         _on=Greatest(F("start"), Value(window_start, output_field=DateField())),
@@ -148,38 +174,24 @@ def _services(rule: CountingRule, window_start: date) -> QuerySet[Any]:
 
 
 def _activities(rule: CountingRule, window_start: date) -> QuerySet[Any]:
-    where = rule.where
     events = Activity.objects.annotate(
-        _subject=F("id"),
-        _person=Value(None, output_field=IntegerField()),
-        _country=F("country_id"),
-        _organisation=F("organisation_id"),
-        _start=F("date"),
-        _end=F("date"),
-        _value=Value(1, output_field=IntegerField()),
+        **_columns(subject="id", country="country_id", organisation="organisation_id", start="date", end="date")
     )
-    if "activity_kind" in where:
-        events = events.filter(_activity_kind(where["activity_kind"], ""))
-    if "campaign_kind" in where:
-        events = events.filter(campaign_kind__in=_as_list(where["campaign_kind"]))
-    if "training_topic" in where:
-        events = events.filter(training_topic__in=_as_list(where["training_topic"]))
-    return events
+    return _activity_filters(events, rule.where, "")
 
 
 def _activity_organisations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     where = rule.where
     reached = Activity.reached_organisations.through.objects.annotate(
-        _subject=F("externalorganisation_id"),
-        _person=Value(None, output_field=IntegerField()),
-        _country=F("activity__country_id"),
-        _organisation=F("activity__organisation_id"),
-        _start=F("activity__date"),
-        _end=F("activity__date"),
-        _value=Value(1, output_field=IntegerField()),
+        **_columns(
+            subject="externalorganisation_id",
+            country="activity__country_id",
+            organisation="activity__organisation_id",
+            start="activity__date",
+            end="activity__date",
+        )
     )
-    if "activity_kind" in where:
-        reached = reached.filter(_activity_kind(where["activity_kind"], "activity__"))
+    reached = _activity_filters(reached, where, "activity__")
     if "organisation_kind" in where:
         reached = reached.filter(externalorganisation__kind__in=_as_list(where["organisation_kind"]))
     if "sector" in where:
@@ -201,15 +213,15 @@ def _items_reaching(kind: str) -> Callable[[CountingRule, date], QuerySet[Any]]:
     def build(rule: CountingRule, window_start: date) -> QuerySet[Any]:
         reached = _first_reached(TrackedItem.statuses_from(kind, rule.where["status_reached"]))
         return (
-            TrackedItem.objects.filter(kind=kind)
+            TrackedItem.objects.filter(kind=kind)  # type: ignore[misc]
             .annotate(
-                _subject=F("id"),
-                _person=Value(None, output_field=IntegerField()),
-                _country=F("country_id"),
-                _organisation=F("organisation_id"),
-                _start=reached,
-                _end=reached,
-                _value=Value(1, output_field=IntegerField()),
+                **_columns(
+                    subject="id",
+                    country="country_id",
+                    organisation="organisation_id",
+                    start=reached,
+                    end=reached,
+                )
             )
             .filter(_start__isnull=False)
         )
@@ -223,15 +235,15 @@ def _cooperations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     reached = TrackedItem.statuses_from(TrackedItem.Kind.COOPERATION, status)
     later = reached[1:]
     cooperations = (
-        TrackedItem.objects.filter(kind=TrackedItem.Kind.COOPERATION, company__isnull=False)
+        TrackedItem.objects.filter(kind=TrackedItem.Kind.COOPERATION, company__isnull=False)  # type: ignore[misc]
         .annotate(
-            _subject=F("company_id"),
-            _person=Value(None, output_field=IntegerField()),
-            _country=F("country_id"),
-            _organisation=F("organisation_id"),
-            _start=_first_reached(reached),
-            _end=_first_reached(later) if later else Value(None, output_field=DateField()),
-            _value=Value(1, output_field=IntegerField()),
+            **_columns(
+                subject="company_id",
+                country="country_id",
+                organisation="organisation_id",
+                start=_first_reached(reached),
+                end=_first_reached(later) if later else Value(None, output_field=DateField()),
+            )
         )
         .filter(_start__isnull=False)
     )
@@ -241,20 +253,19 @@ def _cooperations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
 
 
 def _reach(rule: CountingRule, window_start: date) -> QuerySet[Any]:
-    where = rule.where
     estimates = AggregateReach.objects.annotate(
-        _subject=F("id"),
-        _person=Value(None, output_field=IntegerField()),
-        _country=F("activity__country_id"),
-        _organisation=F("activity__organisation_id"),
-        _start=F("activity__date"),
-        _end=F("activity__date"),
-        _value=F("estimate"),
+        **_columns(
+            subject="id",
+            country="activity__country_id",
+            organisation="activity__organisation_id",
+            start="activity__date",
+            end="activity__date",
+            value="estimate",
+        )
     )
-    if "activity_kind" in where:
-        estimates = estimates.filter(_activity_kind(where["activity_kind"], "activity__"))
-    if "audience" in where:
-        estimates = estimates.filter(audience__in=_as_list(where["audience"]))
+    estimates = _activity_filters(estimates, rule.where, "activity__")
+    if "audience" in rule.where:
+        estimates = estimates.filter(audience__in=_as_list(rule.where["audience"]))
     return estimates
 
 
