@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
 from sahay.frameworks.selectors import current_programme
@@ -46,7 +47,7 @@ def save_or_show(
         except ValidationError as error:
             add_service_errors(form, error)
         except PermissionDenied:
-            form.add_error(None, "You may not record this for that organisation.")
+            form.add_error(None, _("You may not record this for that organisation."))
         else:
             messages.success(request, success(saved))
             warning = outside_programme_warning(saved)
@@ -58,8 +59,6 @@ def save_or_show(
 
 def outside_programme_warning(record: Any) -> str:
     """Dates outside the programme are accepted but flagged: they count in no programme figure."""
-    from django.utils.translation import gettext as _
-
     programme = current_programme()
     day = getattr(record, "date", None) or getattr(record, "start", None)
     if programme is None or day is None or not hasattr(day, "year"):
