@@ -18,11 +18,12 @@ from sahay.records.models import (
     Sex,
     TrackedItem,
 )
+from sahay.records.services import RoleSpec
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def blank_first(choices: Any, label: str = "–") -> list[tuple[str, str]]:
+def blank_first(choices: Any, label: Any = "–") -> list[tuple[str, Any]]:
     return [("", label), *choices]
 
 
@@ -68,15 +69,30 @@ class PersonForm(CaptureForm):
 
 
 class PersonRoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=PersonRole.Role.choices)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=blank_first(PersonRole.Role.choices, _("No role")), required=False
+    )
     profession = forms.ChoiceField(
         label=_("Profession"),
         choices=blank_first(PersonRole.Profession.choices),
         required=False,
         help_text=_("For professionals only."),
     )
-    start = forms.DateField(label=_("From"), widget=DATE)
+    start = forms.DateField(label=_("From"), widget=DATE, required=False)
     end = forms.DateField(label=_("Until"), required=False, widget=DATE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") and not data.get("start"):
+            self.add_error("start", _("Say from when the person has this role."))
+        return data
+
+    def role_spec(self) -> RoleSpec | None:
+        """The role typed in, or None when no role was chosen."""
+        data = self.cleaned_data
+        if not data.get("role"):
+            return None
+        return RoleSpec(data["role"], data["start"], data["profession"], data["end"])
 
 
 class HouseholdForm(CaptureForm):

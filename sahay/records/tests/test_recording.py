@@ -197,3 +197,14 @@ def test_the_drill_down_lists_codes_in_scope(programme, nepal_staff, nepal, role
         reverse("figure_records", args=["PREV-1"]), {"period": "2017-H1", "country": "NP"}
     )
     assert thai.status_code == 404
+
+
+def test_a_person_is_recorded_with_or_without_a_role(programme, nepal_staff, nepal, client_for) -> None:
+    client = client_for(nepal_staff)
+    base = {"organisation": nepal.pk, "sex": "female", "birth_year_estimated": "2010"}
+    assert client.post(reverse("person_create"), {**base, "code": "R-0"}).status_code == 302
+    assert not Person.objects.get(code="R-0").roles.exists()
+    missing_start = client.post(reverse("person_create"), {**base, "code": "R-1", "role-role": "victim"})
+    assert "Say from when" in missing_start.content.decode() and not Person.objects.filter(code="R-1").exists()
+    client.post(reverse("person_create"), {**base, "code": "R-2", "role-role": "victim", "role-start": "2017-02-01"})
+    assert Person.objects.get(code="R-2").roles.get().role == "victim"

@@ -18,7 +18,7 @@ from sahay.core.pages import AuthenticatedRequest, add_service_errors
 from sahay.records.forms import HouseholdForm, PersonForm, PersonRoleForm
 from sahay.records.models import Person
 from sahay.records.selectors import capture_organisations, household_list, person_list, sees_identity
-from sahay.records.services import RoleSpec, household_save, person_save
+from sahay.records.services import household_save, person_save
 from sahay.records.views.base import go, list_page, save_or_show
 
 IDENTITY_FIELDS = ("name", "contact", "address")
@@ -47,12 +47,10 @@ def person_create(request: AuthenticatedRequest) -> HttpResponse:
     role_form = PersonRoleForm(request.POST or None, prefix="role")
 
     def save(data: dict[str, Any]) -> Person:
-        roles = []
-        if role_form.is_valid():
-            role = role_form.cleaned_data
-            roles = [RoleSpec(role["role"], role["start"], role["profession"], role["end"])]
-        elif request.POST.get("role-role"):
-            raise ValidationError({"code": _("Check the role: it needs a start date.")})
+        if not role_form.is_valid():
+            raise ValidationError({"code": _("Check the role below.")})
+        spec = role_form.role_spec()
+        roles = [spec] if spec else []
         return person_save(
             saved_by=request.user,
             **_person_data(data),
@@ -109,13 +107,15 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
                     person_save(saved_by=request.user, person=person, **_person_data(data), **kept)
                     messages.success(request, _("%(code)s saved.") % {"code": person.code})
                 else:
-                    role = role_form.cleaned_data
+                    spec = role_form.role_spec()
+                    if spec is None:
+                        raise ValidationError({"role": _("Choose a role.")})
                     person_save(
                         saved_by=request.user,
                         person=person,
                         **_person_data(initial),
                         **{field: getattr(person, field) for field in IDENTITY_FIELDS},
-                        roles=[RoleSpec(role["role"], role["start"], role["profession"], role["end"])],
+                        roles=[spec],
                     )
                     messages.success(request, _("Role added."))
                 return redirect("person_edit", person.public_id)
