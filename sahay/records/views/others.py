@@ -18,6 +18,7 @@ from sahay.records.forms import ExternalOrganisationForm, ServiceForm, StatusFor
 from sahay.records.models import Household, Person, TrackedItem
 from sahay.records.selectors import (
     capture_organisations,
+    person_list,
     external_organisation_list,
     service_list,
     tracked_item_list,
@@ -71,7 +72,9 @@ def _recipient(organisation: Any, data: dict[str, Any]) -> tuple[Person | None, 
 @require_http_methods(["GET", "POST"])
 def service_edit(request: AuthenticatedRequest, public_id: str | None = None) -> HttpResponse:
     service = get_object_or_404(service_list(user=request.user), public_id=public_id) if public_id else None
-    initial: dict[str, Any] = {"person_code": request.GET.get("person", "")}
+    # The link from a person's page carries their opaque id, never their code.
+    chosen = person_list(user=request.user).filter(public_id=request.GET.get("person", "")).first()
+    initial: dict[str, Any] = {"person_code": chosen.code if chosen else ""}
     if service is not None:
         initial = {
             "organisation": service.organisation,
