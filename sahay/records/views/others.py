@@ -18,8 +18,8 @@ from sahay.records.forms import ExternalOrganisationForm, ServiceForm, StatusFor
 from sahay.records.models import Household, Person, TrackedItem
 from sahay.records.selectors import (
     capture_organisations,
-    person_list,
     external_organisation_list,
+    person_list,
     service_list,
     tracked_item_list,
 )
