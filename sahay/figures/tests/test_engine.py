@@ -402,3 +402,24 @@ def test_reach_is_shown_beside_an_indicator_that_accepts_it_never_added(world) -
     )
     assert (breakdown.total.value, breakdown.reach) == (1, 5000)
     assert figure("PREV-2", "2017-H1") == 1
+
+
+def test_scoped_users_count_only_records_in_their_scope(world, role_users, client_for) -> None:
+    for organisation, count in ((world.np, 3), (world.th, 7)):
+        people = [world.person(born=date(2009, 1, 1), organisation=organisation) for _ in range(count)]
+        world.activity("awareness_session", date(2017, 3, 1), organisation=organisation, people=people)
+
+    def prev1(user):
+        response = client_for(user).get(reverse("dashboard"), {"period": "2017-H1"})
+        row = next(
+            row
+            for group in response.context["table"].strategies
+            for row in group.rows
+            if row.indicator.code == "PREV-1"
+        )
+        return {code: int(figure.value) for code, figure in row.by_country.items()}, row.total
+
+    assert prev1(role_users.country_coordinator) == ({"NP": 3}, None)
+    assert prev1(role_users.partner_staff) == ({"TH": 7}, None)  # the Thai partner's own records
+    by_country, total = prev1(role_users.programme_manager)
+    assert (by_country["NP"], by_country["TH"], int(total.value)) == (3, 7, 10)
