@@ -208,3 +208,15 @@ def test_a_person_is_recorded_with_or_without_a_role(programme, nepal_staff, nep
     assert "Say from when" in missing_start.content.decode() and not Person.objects.filter(code="R-1").exists()
     client.post(reverse("person_create"), {**base, "code": "R-2", "role-role": "victim", "role-start": "2017-02-01"})
     assert Person.objects.get(code="R-2").roles.get().role == "victim"
+
+
+def test_searching_by_code_keeps_the_code_out_of_every_url(programme, nepal_staff, nepal, client_for) -> None:
+    for code in ("FIND-ME", "OTHER-1"):
+        person_save(saved_by=nepal_staff, organisation=nepal, code=code, sex="male")
+    client = client_for(nepal_staff)
+    response = client.post(reverse("person_list"), {"q": "FIND"})
+    assert response.status_code == 302 and "FIND" not in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert "FIND-ME" in page and "OTHER-1" not in page
+    cleared = client.get(reverse("person_list"), {"clear": "1"}, follow=True).content.decode()
+    assert "FIND-ME" in cleared and "OTHER-1" in cleared

@@ -32,6 +32,7 @@ from sahay.records.views.base import list_page, save_or_show
 
 
 @right_required(Right.VIEW_FIGURES)
+@require_http_methods(["GET", "POST"])
 def activities(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,

@@ -25,9 +25,22 @@ def list_page(
     default_sort: str,
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
+    """A list with search, sort and pages. The search term travels by POST and stays in the session, so a
+    person's code never appears in a URL, a browser history or a server log."""
+    key = f"search:{request.path}"
+    if request.method == "POST":
+        request.session[key] = request.POST.get("q", "").strip()
+        return redirect(request.path)
+    if "clear" in request.GET:
+        request.session.pop(key, None)
+        return redirect(request.path)
+    search = request.session.get(key, "")
     rows, sort = sort_list(request, records(user=request.user, search=search), columns, default=default_sort)
-    return render(request, template, {"page": paginate(request, rows), "q": search, "sort": sort, **(context or {})})
+    return render(
+        request,
+        template,
+        {"page": paginate(request, rows), "q": search, "sort": sort, "search_by_post": True, **(context or {})},
+    )
 
 
 def save_or_show(

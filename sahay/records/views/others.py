@@ -33,6 +33,7 @@ from sahay.records.views.base import go, list_page, save_or_show
 
 
 @right_required(Right.VIEW_FIGURES)
+@require_http_methods(["GET", "POST"])
 def services(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,
@@ -113,6 +114,7 @@ def service_edit(request: AuthenticatedRequest, public_id: str | None = None) ->
 
 
 @right_required(Right.VIEW_FIGURES)
+@require_http_methods(["GET", "POST"])
 def external_organisations(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,
@@ -157,6 +159,7 @@ def external_organisation_edit(request: AuthenticatedRequest, pk: int | None = N
 
 
 @right_required(Right.VIEW_FIGURES)
+@require_http_methods(["GET", "POST"])
 def tracked_items(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,

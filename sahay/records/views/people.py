@@ -25,6 +25,7 @@ IDENTITY_FIELDS = ("name", "contact", "address")
 
 
 @right_required(Right.VIEW_FIGURES)
+@require_http_methods(["GET", "POST"])
 def people(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,
@@ -138,6 +139,7 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
 
 
 @right_required(Right.VIEW_FIGURES)
+@require_http_methods(["GET", "POST"])
 def households(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,
