@@ -202,7 +202,17 @@ class AddPeopleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One per line or separated by commas."),
     )
+    picked = forms.MultipleChoiceField(
+        label=_("People who came to recent activities"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     completed = forms.BooleanField(label=_("They completed the activity"), required=False)
+    field_order = ["picked", "codes", "completed"]
+
+    def __init__(self, *args: Any, recent: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["picked"].choices = recent  # type: ignore[attr-defined]
+        if not recent:
+            del self.fields["picked"]
 
     def code_list(self) -> list[str]:
         text = self.cleaned_data.get("codes", "")

@@ -220,3 +220,32 @@ def test_searching_by_code_keeps_the_code_out_of_every_url(programme, nepal_staf
     assert "FIND-ME" in page and "OTHER-1" not in page
     cleared = client.get(reverse("person_list"), {"clear": "1"}, follow=True).content.decode()
     assert "FIND-ME" in cleared and "OTHER-1" in cleared
+
+
+def test_people_from_recent_activities_are_picked_with_a_tick(programme, nepal_staff, nepal, client_for) -> None:
+    regulars = [
+        person_save(
+            saved_by=nepal_staff, organisation=nepal, code=f"REG-{n}", sex="female", birth_date=date(2009, 1, 1)
+        )
+        for n in range(3)
+    ]
+    participations_record(
+        saved_by=nepal_staff,
+        activity=session(nepal_staff, nepal, date(2017, 3, 1)),
+        attendances=[Attendance(person) for person in regulars],
+    )
+    today = session(nepal_staff, nepal, date(2017, 3, 8))
+    url = reverse("activity_participants", args=[today.public_id])
+    client = client_for(nepal_staff)
+    assert "REG-2 (" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "picked": [regulars[0].public_id, regulars[2].public_id],
+            "codes": "",
+            "new-TOTAL_FORMS": "0",
+            "new-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(today.participations.values_list("person__code", flat=True)) == ["REG-0", "REG-2"]

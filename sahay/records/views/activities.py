@@ -105,6 +105,27 @@ def _new_people(
     return people, warnings
 
 
+RECENT_ACTIVITIES = 5
+RECENT_PEOPLE = 60
+
+
+def recent_participants(activity: Activity) -> list[tuple[str, str]]:
+    """People of the organisation at its last few activities, not yet in this one: picked with a tick."""
+    recent = (
+        Activity.objects.filter(organisation=activity.organisation)
+        .exclude(pk=activity.pk)
+        .order_by("-date", "-pk")
+        .values_list("pk", flat=True)[:RECENT_ACTIVITIES]
+    )
+    people = (
+        Person.objects.filter(participations__activity__in=list(recent))
+        .exclude(participations__activity=activity)
+        .distinct()
+        .order_by("code")[:RECENT_PEOPLE]
+    )
+    return [(person.public_id, f"{person.code} ({person.get_sex_display()})") for person in people]
+
+
 @right_required(Right.VIEW_FIGURES)
 @require_http_methods(["GET", "POST"])
 def activity_participants(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
@@ -115,7 +136,7 @@ def activity_participants(request: AuthenticatedRequest, public_id: str) -> Http
     """
     activity = get_object_or_404(activity_list(user=request.user), public_id=public_id)
     posted = request.method == "POST"
-    add_form = AddPeopleForm(request.POST if posted else None)
+    add_form = AddPeopleForm(request.POST if posted else None, recent=recent_participants(activity))
     wanted = request.GET.get("rows", "10")
     rows = new_people_formset(int(wanted) if wanted.isdigit() else 10)(request.POST if posted else None, prefix="new")
     warnings: list[tuple[Any, list[Person]]] = []
@@ -157,6 +178,9 @@ def _record_participants(
 ) -> int:
     """Existing and new people together, all or nothing."""
     codes = add_form.code_list()
+    picked = list(
+        Person.objects.filter(organisation=activity.organisation, public_id__in=add_form.cleaned_data.get("picked", []))
+    )
     known = {
         person.code: person for person in Person.objects.filter(organisation=activity.organisation, code__in=codes)
     }
@@ -170,7 +194,7 @@ def _record_participants(
         )
     completed = add_form.cleaned_data["completed"]
     with transaction.atomic():
-        people = [known[code] for code in codes]
+        people = picked + [known[code] for code in codes if known[code] not in picked]
         for data in new_people:
             roles = [RoleSpec(data["role"], activity.date, data["profession"])] if data["role"] else []
             people.append(
