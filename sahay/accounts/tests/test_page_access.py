@@ -218,3 +218,29 @@ def test_sign_out_only_by_post_and_it_ends_the_session(role_users, client_for) -
     assert client.get(reverse("logout")).status_code == 405
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("me_officer", 302),
+        ("country_coordinator", 302),
+        ("partner_staff", 404),
+        ("programme_manager", 403),
+        ("donor_viewer", 403),
+        ("system_administrator", 403),
+    ],
+)
+def test_record_actions_by_post_follow_the_same_rules(role, status, role_users, matrix_data, client_for) -> None:
+    from sahay.records.models import Activity, Person
+    from sahay.records.services import Attendance, participations_record
+
+    activity = Activity.objects.get(public_id=matrix_data["activity"])
+    person = Person.objects.get(public_id=matrix_data["person"])
+    participations_record(saved_by=role_users.me_officer, activity=activity, attendances=[Attendance(person)])
+    client = client_for(getattr(role_users, role))
+    reach = client.post(reverse("reach_add", args=[activity.public_id]), {"audience": "adults", "estimate": "100"})
+    remove = client.post(reverse("participation_delete", args=[activity.public_id, person.public_id]))
+    assert (reach.status_code, remove.status_code) == (status, status)
+    assert activity.participations.exists() == (status != 302)
+    assert activity.reach.exists() == (status == 302)
