@@ -5,8 +5,6 @@ A right is checked as `user.has_perm("sahay.<right>")`, so templates can ask `pe
 
 from enum import StrEnum
 
-from django.utils.translation import gettext_lazy as _
-
 
 class Right(StrEnum):
     VIEW_FIGURES = "view_figures"
@@ -22,16 +20,3 @@ class Right(StrEnum):
     @property
     def permission(self) -> str:
         return f"sahay.{self.value}"
-
-
-RIGHT_LABELS = {
-    Right.VIEW_FIGURES: _("See programme figures in one's scope"),
-    Right.VIEW_PUBLISHED_FIGURES: _("See published figures"),
-    Right.ENTER_AGGREGATES: _("Enter aggregate figures"),
-    Right.CHANGE_TARGETS: _("Set and change targets"),
-    Right.VIEW_REFERENCE_DATA: _("See countries and organisations"),
-    Right.MANAGE_AREAS: _("Add provinces and districts"),
-    Right.RECORD_DATA: _("Record people, activities, services and items in one's scope"),
-    Right.VIEW_LEGAL_DATA: _("Read legal and offender details of one's own organisation"),
-    Right.MANAGE_USERS: _("Create, edit and deactivate users"),
-}

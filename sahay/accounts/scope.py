@@ -25,10 +25,6 @@ class Scope:
     organisation_id: int | None = None
 
     @property
-    def is_empty(self) -> bool:
-        return self.kind is None
-
-    @property
     def sees_programme_totals(self) -> bool:
         return self.kind == ScopeKind.ALL
 

@@ -47,9 +47,6 @@ class Period:
     def contains(self, other: Period) -> bool:
         return self.start <= other.start and other.end <= self.end
 
-    def overlaps(self, start: date, end: date) -> bool:
-        return start <= self.end and self.start <= end
-
     def __str__(self) -> str:
         return self.code
 

@@ -107,7 +107,9 @@ class Indicator(models.Model):
     @property
     def counts_unique(self) -> bool:
         """Unique counts cannot be summed across periods or places; events and items can."""
-        return str(self.counting_rule.get("count", "")).startswith("unique_")
+        from sahay.figures.engine.rules import CountingRule  # the engine reads rules; models only hold them
+
+        return CountingRule.parse(self.counting_rule).counts_unique
 
 
 class Target(models.Model):

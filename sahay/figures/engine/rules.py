@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 COUNTS = ("unique_people", "unique_households", "unique_organisations", "items", "events", "reach", "percentage")
@@ -49,6 +50,7 @@ ITEM_KINDS = {
 }
 
 
+@cache
 def _vocabulary() -> dict[str, set[str]]:
     """The values each filter accepts: the records' own choices (read late, once the models are loaded)."""
     from sahay.records.models import Activity, AggregateReach, ExternalOrganisation, PersonRole, Service, Sex
