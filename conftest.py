@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 
 from sahay.accounts.models import Role, User
+from sahay.audit import guard
 from sahay.core.models import Country, Organisation
 from sahay.frameworks.models import Programme
 from sahay.frameworks.services import framework_load
@@ -28,6 +30,52 @@ def english_by_default() -> Iterator[None]:
     """Each test starts in English: a Dutch request in an earlier test must not leak into the next."""
     with translation.override("en"):
         yield
+
+
+class _AuditGuardState:
+    """Whether this test process has taken the audit guard off its test database (None: not yet known)."""
+
+    lifted: bool | None = None
+
+
+@pytest.fixture(autouse=True)
+def audit_guard_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Keep the audit trail's triggers on while a test runs, and off while a transactional test's database is emptied.
+
+    A transactional test (transactional_db, live_server) ends with a flush: DELETE on SQLite, TRUNCATE on
+    PostgreSQL, both refused by the triggers. This fixture asks for pytest-django's database helper before
+    taking the guard off, so it is set up after that helper and torn down before it: the guard is removed
+    just before the flush. The next test that uses the database puts it back before it starts (inside a
+    rolled-back test transaction, where the helper has already opened it, for that test alone).
+    """
+    uses_database = (
+        "_django_db_helper" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or request.node.get_closest_marker("django_db") is not None
+    )
+    if not uses_database:
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        if _AuditGuardState.lifted is None:
+            _AuditGuardState.lifted = not guard.is_installed(connection)
+        if _AuditGuardState.lifted and not connection.in_atomic_block:
+            guard.install(connection)
+            _AuditGuardState.lifted = False
+    request.getfixturevalue("_django_db_helper")
+    # From here on this fixture's teardown runs before the helper's, which flushes a transactional test's tables.
+    transactional = not connection.in_atomic_block
+    if _AuditGuardState.lifted:
+        with blocker.unblock():
+            guard.install(connection)
+            _AuditGuardState.lifted = not transactional
+    yield
+    if transactional:
+        with blocker.unblock():
+            guard.remove(connection)
+        _AuditGuardState.lifted = True
 
 
 @pytest.fixture(autouse=True)
@@ -153,3 +201,12 @@ def entered_programme(programme: Programme) -> Programme:
     """The default framework with the indicators the aggregate-entry tests use switched to typed-in figures."""
     typed_in("OUT-1", "OUT-6", "JUST-3")
     return programme
+
+
+@pytest.fixture
+def committed_db(transactional_db: None, django_db_serialized_rollback: None) -> None:
+    """A database whose transactions really commit, emptied after the test like the browser tests' one.
+
+    With a serialized rollback the flush at teardown leaves the tables empty (no content types
+    recreated), which is what the next serialized-rollback test (the browser tests) expects to load into.
+    """

@@ -74,8 +74,10 @@ INSTALLED_APPS = [
     "csp",
     "sahay.core",
     "sahay.accounts",
+    "sahay.audit",
     "sahay.frameworks",
     "sahay.records",
+    "sahay.cases",
     "sahay.figures",
     "sahay.demo",
 ]
@@ -125,6 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # Writers take the lock when their transaction begins, so appends to the audit chain are serialised.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Tests run on a file too (one per test worker), so that concurrent connections behave as in use:
+    # an in-memory database shared between threads refuses a second writer instead of making it wait.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-sahay.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -136,6 +143,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# How many reverse proxies in front of Sahay add to X-Forwarded-For; 0 believes only REMOTE_ADDR.
+SAHAY_TRUSTED_PROXIES = int(os.environ.get("SAHAY_TRUSTED_PROXIES", "0"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -168,6 +178,8 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form post is audited like every other refusal.
+CSRF_FAILURE_VIEW = "sahay.audit.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -207,3 +219,7 @@ LOGGING = {
 
 # Where the default results framework ships; `sahay demo` loads it.
 SAHAY_DEFAULT_FRAMEWORK = BASE_DIR / "frameworks" / "data" / "default.yaml"
+
+# Case management: how long an emergency access (break the glass) lasts, how large a case document may be.
+SAHAY_BREAK_GLASS_MINUTES = int(os.environ.get("SAHAY_BREAK_GLASS_MINUTES", "180"))
+SAHAY_ATTACHMENT_MAX_BYTES = int(os.environ.get("SAHAY_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -1,6 +1,5 @@
 """Every page of Sahay. Anything not marked otherwise requires sign-in (LoginRequiredMiddleware)."""
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -22,6 +21,7 @@ urlpatterns = [
     path("framework/targets/new/", framework_views.target_create, name="target_create"),
     path("framework/targets/<int:pk>/", framework_views.target_edit, name="target_edit"),
     path("records/", include("sahay.records.urls")),
+    path("cases/", include("sahay.cases.urls")),
     path("organisations/", core_views.organisation_list, name="organisation_list"),
     path("areas/", core_views.area_list, name="area_list"),
     path("areas/new/", core_views.area_new, name="area_create"),
@@ -29,13 +29,11 @@ urlpatterns = [
     path("users/new/", account_views.user_edit, name="user_create"),
     path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
     path("users/<int:pk>/activation/", account_views.user_activation, name="user_activation"),
-    path(
-        "sign-in/",
-        login_not_required(
-            auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
-        ),
-        name="login",
-    ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", include("sahay.audit.urls")),
+    path("sign-in/", login_not_required(account_views.SignInView.as_view()), name="login"),
+    path("sign-out/", account_views.SignOutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
+
+# Every refusal is written to the audit trail before the "not allowed" page is shown.
+handler403 = "sahay.audit.views.permission_denied"

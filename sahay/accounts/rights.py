@@ -16,6 +16,13 @@ class Right(StrEnum):
     RECORD_DATA = "record_data"
     VIEW_LEGAL_DATA = "view_legal_data"
     MANAGE_USERS = "manage_users"
+    # Case management: working on the cases one is assigned or shared, supervising an organisation's
+    # cases, breaking the glass in an emergency, referring without consent, reading the audit trail.
+    WORK_CASES = "work_cases"
+    SUPERVISE_CASES = "supervise_cases"
+    BREAK_GLASS = "break_glass"
+    OVERRIDE_CONSENT = "override_consent"
+    VIEW_AUDIT = "view_audit"
 
     @property
     def permission(self) -> str:

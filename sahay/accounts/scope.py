@@ -49,14 +49,22 @@ class Scope:
         """
         if self.kind == ScopeKind.ALL:
             return queryset
+        return queryset.filter(self.condition(country_field=country_field, organisation_field=organisation_field))
+
+    def condition(self, *, country_field: str = "country", organisation_field: str | None = "organisation") -> Q:
+        """The scope as a query condition, for combining with other conditions."""
+        if self.kind == ScopeKind.ALL:
+            return Q()
         if self.kind == ScopeKind.COUNTRY:
-            return queryset.filter(Q(**{country_field: self.country_id}))
+            return Q(**{country_field: self.country_id})
         if self.kind == ScopeKind.ORGANISATION and organisation_field is not None:
-            return queryset.filter(Q(**{organisation_field: self.organisation_id}))
-        return queryset.none()
+            return Q(**{organisation_field: self.organisation_id})
+        return NOTHING
 
 
 NO_SCOPE = Scope(kind=None)
+# A condition no row meets.
+NOTHING = Q(pk__in=[])
 
 
 def scope_of(user: User | AnonymousUser) -> Scope:

@@ -1,4 +1,8 @@
-"""Writes to user accounts. Nobody changes their own role, scope, organisation or active flag."""
+"""Writes to user accounts. Nobody changes their own role, scope, organisation or active flag.
+
+Every write is recorded in the audit trail in its own transaction; a change of role, scope or active
+flag is recorded a second time as a change of permissions, so it can be found on its own.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,14 @@ from django.utils.translation import gettext as _
 
 from sahay.accounts.models import Role, ScopeKind, User
 from sahay.accounts.rights import Right
+from sahay.audit.models import AuditAction
+from sahay.audit.services import audit_record
 from sahay.core.models import Country, Organisation
 
 PROTECTED_FIELDS = ("role", "country", "organisation", "is_active", "is_staff", "is_superuser")
+# Fields whose change changes what the user may do or see.
+PERMISSION_FIELDS = ("role", "country", "organisation", "is_active")
+EDITABLE_FIELDS = ("first_name", "last_name", "email", "role", "country", "organisation")
 
 
 def _require_manager(actor: User) -> None:
@@ -70,7 +79,38 @@ def user_create(
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         user.save()
+        audit_record(
+            action=AuditAction.USER_CREATED,
+            actor=actor,
+            target_kind="user",
+            target_id=str(user.pk),
+            organisation=organisation,
+            detail={"role": role.code},
+        )
     return user
+
+
+def _audit_user_change(*, actor: User, user: User, changed: list[str], previous: Organisation | None) -> None:
+    """The change of a user, and (as well) the change of their permissions when one of those fields moved."""
+    organisation = user.organisation or previous
+    audit_record(
+        action=AuditAction.USER_CHANGED,
+        actor=actor,
+        target_kind="user",
+        target_id=str(user.pk),
+        organisation=organisation,
+        detail={"fields": changed},
+    )
+    permission_changes = [field for field in changed if field in PERMISSION_FIELDS]
+    if permission_changes:
+        audit_record(
+            action=AuditAction.PERMISSION_CHANGED,
+            actor=actor,
+            target_kind="user",
+            target_id=str(user.pk),
+            organisation=organisation,
+            detail={"fields": permission_changes},
+        )
 
 
 def user_update(
@@ -92,11 +132,15 @@ def user_update(
         or (organisation.pk if organisation else None) != user.organisation_id
     ):
         raise PermissionDenied(_("You cannot change your own role, country or organisation."))
+    before = {field: getattr(user, field) for field in EDITABLE_FIELDS}
+    previous_organisation = user.organisation
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.role, user.country, user.organisation = role, country, organisation
+    changed = [field for field in EDITABLE_FIELDS if getattr(user, field) != before[field]]
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         user.save()
+        _audit_user_change(actor=actor, user=user, changed=changed, previous=previous_organisation)
     return user
 
 
@@ -104,6 +148,10 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     _require_manager(actor)
     if actor.pk == user.pk:
         raise PermissionDenied(_("You cannot deactivate yourself."))
+    if user.is_active == active:
+        return user
     user.is_active = active
-    user.save(update_fields=["is_active"])
+    with transaction.atomic():
+        user.save(update_fields=["is_active"])
+        _audit_user_change(actor=actor, user=user, changed=["is_active"], previous=user.organisation)
     return user

@@ -1,9 +1,14 @@
-"""Pages where administrators manage users."""
+"""Signing in and out, and the pages where administrators manage users."""
+
+from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -13,7 +18,63 @@ from sahay.accounts.forms import UserForm
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.accounts.services import user_create, user_set_active, user_update
+from sahay.audit.models import AuditAction
+from sahay.audit.services import audit_record
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
+
+# Longer user names cannot exist; an attempt is cut to this length before it is written down.
+ATTEMPTED_USERNAME_LENGTH = 150
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, with every success and failure written to the audit trail."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        with transaction.atomic():
+            response = super().form_valid(form)
+            if isinstance(user, User):
+                audit_record(
+                    action=AuditAction.LOGIN,
+                    actor=user,
+                    request=self.request,
+                    target_kind="user",
+                    target_id=str(user.pk),
+                    organisation=user.organisation,
+                )
+        return response
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        attempted = str(form.data.get("username", ""))[:ATTEMPTED_USERNAME_LENGTH]
+        with transaction.atomic():
+            audit_record(
+                action=AuditAction.LOGIN_FAILED,
+                actor=None,
+                request=self.request,
+                target_kind="user",
+                detail={"username": attempted},
+            )
+        return super().form_invalid(form)
+
+
+class SignOutView(auth_views.LogoutView):
+    """Django's sign-out (POST only), written to the audit trail while the session still names the user."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with transaction.atomic():
+            if isinstance(request.user, User):
+                audit_record(
+                    action=AuditAction.LOGOUT,
+                    actor=request.user,
+                    request=request,
+                    target_kind="user",
+                    target_id=str(request.user.pk),
+                    organisation=request.user.organisation,
+                )
+            return super().post(request, *args, **kwargs)
 
 
 @right_required(Right.MANAGE_USERS)

@@ -2,8 +2,14 @@
 
 from django.http import HttpRequest
 
+from sahay.accounts.rights import Right
+from sahay.cases.selectors import unread_notice_count
 from sahay.core.models import DemoDataset
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"synthetic_demo_data": DemoDataset.objects.exists()}
+    context: dict[str, object] = {"synthetic_demo_data": DemoDataset.objects.exists()}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.has_perm(Right.WORK_CASES.permission):
+        context["unread_notices"] = unread_notice_count(user)
+    return context

@@ -36,6 +36,18 @@ def decrypt(token: str) -> str:
         raise ImproperlyConfigured("An encrypted value cannot be read with the configured keys.") from error
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """Attachments: the file's bytes as one Fernet token."""
+    return _fernet(tuple(settings.SAHAY_ENCRYPTION_KEYS)).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet(tuple(settings.SAHAY_ENCRYPTION_KEYS)).decrypt(bytes(token))
+    except InvalidToken as error:
+        raise ImproperlyConfigured("An encrypted file cannot be read with the configured keys.") from error
+
+
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     """A text field stored encrypted; the empty string stays empty so blank fields cost nothing."""
 

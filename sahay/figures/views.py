@@ -41,6 +41,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             return render(request, "figures/published.html")
         if user.has_perm(Right.MANAGE_USERS.permission):
             return redirect("user_list")
+        if user.has_perm(Right.WORK_CASES.permission):
+            return redirect("case_list")
         raise PermissionDenied
     programme = current_programme()
     if programme is None:

@@ -85,7 +85,18 @@ def capture_organisations(*, user: User) -> QuerySet[Organisation]:
 
 
 def sees_identity(user: User, person: Person | Household) -> bool:
-    """Names, contacts and addresses: only for the organisation that serves the person."""
+    """Names, contacts and addresses: only for the organisation that serves the person, and for a child
+    with a case (or their household) only for those the case policy lets see the child's identity."""
+    from sahay.cases.models import Case
+    from sahay.cases.policy import CaseAccess, CaseAction
+
+    if isinstance(person, Household):
+        cases = Case.objects.filter(person__memberships__household=person)
+    else:
+        cases = Case.objects.filter(person=person)
+    cases = cases.select_related("organisation")
+    if cases.exists():
+        return any(CaseAccess.of(user, case).may(CaseAction.SEE_IDENTITY) for case in cases)
     return user.organisation_id is not None and user.organisation_id == person.organisation_id
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahay.accounts.models import ScopeKind, User
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import scope_of
+from sahay.audit.models import AuditAction
+from sahay.audit.services import audit_record
 from sahay.core.models import AdministrativeArea, Organisation
 from sahay.records.models import (
     Activity,
@@ -33,7 +36,12 @@ from sahay.records.models import (
 
 
 def require_capture_scope(user: User, organisation: Organisation) -> None:
-    """A user writes records for their own organisation, or in the country or programme their scope covers."""
+    """A user writes records for their own organisation, or in the country or programme their scope covers.
+
+    Case workers record the children of their own organisation's cases, and nothing wider.
+    """
+    if user.has_perm(Right.WORK_CASES.permission) and organisation.pk == user.organisation_id:
+        return
     if not user.has_perm(Right.RECORD_DATA.permission):
         raise PermissionDenied
     scope = scope_of(user)
@@ -45,6 +53,9 @@ def require_capture_scope(user: User, organisation: Organisation) -> None:
     if not allowed:
         raise PermissionDenied
 
+
+if TYPE_CHECKING:
+    from sahay.cases.models import Case
 
 M = TypeVar("M", bound=Model)
 
@@ -292,8 +303,12 @@ def service_save(
     person: Person | None = None,
     household: Household | None = None,
     education_support: str = "",
+    provider: str = "",
+    outcome: str = "",
+    case: Case | None = None,
     service: Service | None = None,
 ) -> Service:
+    """Save a service; one given within a case names the case (the case's policy was checked by the caller)."""
     require_capture_scope(saved_by, organisation)
     errors: dict[str, str] = {}
     if (person is None) == (household is None):
@@ -318,6 +333,9 @@ def service_save(
         household,
     )
     service.organisation, service.start, service.end = organisation, start, end
+    service.provider, service.outcome = provider.strip(), outcome.strip()
+    if case is not None:
+        service.case = case
     service.save()
     return service
 
@@ -348,8 +366,10 @@ def tracked_item_save(
     return item
 
 
-def tracked_item_status_set(*, saved_by: User, item: TrackedItem, status: str, reached_on: date) -> TrackedItemStatus:
-    """Record the date a status was reached (once per status)."""
+def tracked_item_status_set(
+    *, saved_by: User, item: TrackedItem, status: str, reached_on: date, request: HttpRequest | None = None
+) -> TrackedItemStatus:
+    """Record the date a status was reached (once per status). A change to an offender record is audited."""
     require_capture_scope(saved_by, item.organisation)
     if status not in TrackedItem.PATHS[item.kind]:
         raise ValidationError(
@@ -362,9 +382,20 @@ def tracked_item_status_set(*, saved_by: User, item: TrackedItem, status: str, r
     _not_in_future(reached_on, "reached_on", errors)
     if errors:
         raise ValidationError(errors)
-    status_row, _created = TrackedItemStatus.objects.update_or_create(
-        item=item, status=status, defaults={"reached_on": reached_on}
-    )
+    with transaction.atomic():
+        status_row, _created = TrackedItemStatus.objects.update_or_create(
+            item=item, status=status, defaults={"reached_on": reached_on}
+        )
+        if item.kind == TrackedItem.Kind.OFFENDER:
+            audit_record(
+                action=AuditAction.OFFENDER_CHANGED,
+                actor=saved_by,
+                request=request,
+                target_kind="offender",
+                target_id=item.public_id,
+                organisation=item.organisation,
+                detail={"status": status},
+            )
     return status_row
 
 

@@ -83,16 +83,37 @@ def test_an_organisation_scope_takes_its_country_from_the_organisation(role_user
     assert user.country.code == "PH"
 
 
-@pytest.mark.parametrize(
-    "role",
-    ["programme_manager", "me_officer", "country_coordinator", "partner_staff", "donor_viewer", "system_administrator"],
-)
-def test_nobody_changes_their_own_role_or_scope(role, role_users, client_for) -> None:
-    user = getattr(role_users, role)
+EVERY_ROLE = [
+    "programme_manager",
+    "me_officer",
+    "country_coordinator",
+    "partner_staff",
+    "donor_viewer",
+    "system_administrator",
+    "case_worker",
+    "case_supervisor",
+]
+
+
+def test_the_self_escalation_test_covers_every_role(db) -> None:
+    assert set(EVERY_ROLE) == set(Role.objects.values_list("code", flat=True))
+
+
+@pytest.mark.parametrize("role", EVERY_ROLE)
+def test_nobody_changes_their_own_role_or_scope(role, make_user, organisations, client_for) -> None:
+    scope_kind = Role.objects.get(code=role).scope_kind
+    user = make_user(
+        role,
+        organisation=organisations.partners["TH"] if scope_kind == "organisation" else None,
+        country="NP" if scope_kind == "country" else None,
+    )
     before = (user.role_id, user.country_id, user.organisation_id, user.is_active)
     manager_role = Role.objects.get(code="programme_manager" if role != "programme_manager" else "me_officer")
     client = client_for(user)
-    client.post(reverse("user_edit", kwargs={"pk": user.pk}), {"role": manager_role.pk, "username": user.username})
+    client.post(
+        reverse("user_edit", kwargs={"pk": user.pk}),
+        {"role": manager_role.pk, "username": user.username, "organisation": organisations.partners["NP"].pk},
+    )
     client.post(reverse("user_activation", kwargs={"pk": user.pk}))
     user.refresh_from_db()
     assert (user.role_id, user.country_id, user.organisation_id, user.is_active) == before

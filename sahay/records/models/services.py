@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sahay.core.encryption import EncryptedTextField
 from sahay.core.models import Organisation
 from sahay.records.models.people import Household, Person, opaque_id
 
@@ -43,6 +44,17 @@ class Service(models.Model):
     )
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while it goes on."))
+    # Services given within a case: the same record, so they count through the same engine.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="services", verbose_name=_("case")
+    )
+    provider = models.CharField(
+        _("provider"),
+        max_length=200,
+        blank=True,
+        help_text=_("Clinic, shelter, school or lawyer, when not yourselves."),
+    )
+    outcome = EncryptedTextField(_("outcome"), blank=True)
 
     class Meta:
         ordering = ["-start"]

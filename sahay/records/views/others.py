@@ -6,13 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from sahay.accounts.decorators import right_required
 from sahay.accounts.rights import Right
+from sahay.audit.models import AuditAction
+from sahay.audit.services import audit_record
 from sahay.core.pages import AuthenticatedRequest, add_service_errors
 from sahay.records.forms import ExternalOrganisationForm, ServiceForm, StatusForm, TrackedItemForm
 from sahay.records.models import Household, Person, TrackedItem
@@ -194,17 +198,30 @@ def tracked_item_create(request: AuthenticatedRequest) -> HttpResponse:
 
 @right_required(Right.VIEW_FIGURES)
 @require_http_methods(["GET", "POST"])
+@never_cache
+@transaction.atomic
 def tracked_item_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     item = get_object_or_404(tracked_item_list(user=request.user), public_id=public_id)
     status_form = StatusForm(request.POST or None, item=item)
+    details = shows_item_details(request.user, item)
     if request.method == "POST" and request.user.has_perm(Right.RECORD_DATA.permission) and status_form.is_valid():
         try:
-            tracked_item_status_set(saved_by=request.user, item=item, **status_form.cleaned_data)
+            tracked_item_status_set(saved_by=request.user, item=item, request=request, **status_form.cleaned_data)
         except ValidationError as error:
             add_service_errors(status_form, error)
         else:
             messages.success(request, _("Status recorded."))
             return redirect("item_edit", item.public_id)
+    if details and item.kind == TrackedItem.Kind.OFFENDER:
+        # A read of closed data, audited in the transaction that renders it.
+        audit_record(
+            action=AuditAction.OFFENDER_VIEWED,
+            actor=request.user,
+            request=request,
+            target_kind="offender",
+            target_id=item.public_id,
+            organisation=item.organisation,
+        )
     return render(
         request,
         "records/item_detail.html",
@@ -212,7 +229,7 @@ def tracked_item_edit(request: AuthenticatedRequest, public_id: str) -> HttpResp
             "item": item,
             "status_form": status_form,
             "statuses": item.statuses.all(),
-            "details": shows_item_details(request.user, item),
+            "details": details,
             "can_edit": request.user.has_perm(Right.RECORD_DATA.permission),
         },
     )

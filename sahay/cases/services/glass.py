@@ -1,0 +1,52 @@
+"""Break the glass: emergency access to a case outside one's organisation, with a reason, for a while."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sahay.accounts.models import User
+from sahay.audit.models import AuditAction
+from sahay.cases.models import Case, GlassAccess, Notice
+from sahay.cases.policy import may_break_glass as policy_may_break_glass
+from sahay.cases.policy import reaches_of
+from sahay.cases.services.common import audit_case
+from sahay.cases.services.referrals import notify, supervisors_of
+
+MINIMUM_REASON_LENGTH = 15
+
+
+def break_glass(*, case: Case, user: User, reason: str, request: HttpRequest | None = None) -> GlassAccess:
+    """Grant the user alone access to the case's protected data until the limit; the case's organisation
+    is told. Legal and offender details stay closed (see policy.POLICY)."""
+    if not policy_may_break_glass(user, case, reaches_of(user, case)):
+        raise PermissionDenied
+    reason = reason.strip()
+    if len(reason) < MINIMUM_REASON_LENGTH:
+        raise ValidationError({"reason": _("Type why you must open this case now (at least 15 characters).")})
+    now = timezone.now()
+    with transaction.atomic():
+        access = GlassAccess.objects.create(
+            case=case,
+            user=user,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + timedelta(minutes=settings.SAHAY_BREAK_GLASS_MINUTES),
+        )
+        audit_case(
+            case,
+            AuditAction.BREAK_GLASS,
+            user,
+            request,
+            reason=reason,
+            detail={"minutes": settings.SAHAY_BREAK_GLASS_MINUTES},
+        )
+        recipients = supervisors_of(case.organisation) + ([case.case_worker] if case.case_worker else [])
+        notify(recipients, Notice.Kind.BREAK_GLASS, case)
+    return access
