@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import check_password, make_password
+
 from sahay.accounts.models import Role, User
 from sahay.core.models import Country, Organisation
 
@@ -41,6 +43,63 @@ DEMO_LOGINS = [
     DemoLogin("admin", "system_administrator", first_name="Ada", last_name="Demo"),
 ]
 
+# Invented first names of each partner's case worker and case supervisor, in the order of PARTNERS.
+CASE_STAFF_NAMES = {
+    "BD": [("Rupa", "Tanvir")],
+    "KH": [("Sokha", "Dara")],
+    "IN": [("Priya", "Arjun")],
+    "ID": [("Wulan", "Budi")],
+    "MM": [("Thida", "Aung")],
+    "NP": [("Anjali", "Bikash")],
+    "PH": [("Liza", "Ramon")],
+    "LK": [("Nadeesha", "Ruwan")],
+    "TH": [("Malee", "Somchai"), ("Kanya", "Anan")],
+}
+
+
+@dataclass(frozen=True)
+class CaseLogins:
+    """A partner's case worker and case supervisor: `caseworker.np`/`supervisor.np`, or with a number
+    (`caseworker.th1`, `caseworker.th2`) where a country has several partners."""
+
+    organisation_name: str
+    case_worker: DemoLogin
+    supervisor: DemoLogin
+
+
+def _case_logins() -> list[CaseLogins]:
+    logins = []
+    for code, names in PARTNERS.items():
+        for number, (name, (worker_name, supervisor_name)) in enumerate(
+            zip(names, CASE_STAFF_NAMES[code], strict=True), start=1
+        ):
+            suffix = code.lower() + (str(number) if len(names) > 1 else "")
+            logins.append(
+                CaseLogins(
+                    organisation_name=name,
+                    case_worker=DemoLogin(
+                        f"caseworker.{suffix}",
+                        "case_worker",
+                        organisation_name=name,
+                        first_name=worker_name,
+                        last_name="Demo",
+                    ),
+                    supervisor=DemoLogin(
+                        f"supervisor.{suffix}",
+                        "case_supervisor",
+                        organisation_name=name,
+                        first_name=supervisor_name,
+                        last_name="Demo",
+                    ),
+                )
+            )
+    return logins
+
+
+CASE_LOGINS = _case_logins()
+# Everyone `ensure_logins` creates: the programme's logins, then each partner's case worker and supervisor.
+ALL_DEMO_LOGINS = DEMO_LOGINS + [login for pair in CASE_LOGINS for login in (pair.case_worker, pair.supervisor)]
+
 
 def ensure_organisations() -> dict[str, list[Organisation]]:
     """Head office, a country office per programme country and its partners; partners by country code."""
@@ -71,8 +130,11 @@ def ensure_organisations() -> dict[str, list[Organisation]]:
 
 
 def ensure_logins(password: str) -> list[User]:
+    # Argon2 is slow on purpose: every demo login shares one hash of the (published) demo password, so a
+    # run checks one stored hash and hashes at most once.
+    hashed = ""
     users = []
-    for login in DEMO_LOGINS:
+    for login in ALL_DEMO_LOGINS:
         organisation = Organisation.objects.get(name=login.organisation_name) if login.organisation_name else None
         country = (
             organisation.country
@@ -90,8 +152,35 @@ def ensure_logins(password: str) -> list[User]:
                 "is_active": True,
             },
         )
-        if created or not user.check_password(password):
-            user.set_password(password)
+        if not hashed:
+            matches = not created and check_password(password, user.password)
+            hashed = user.password if matches else make_password(password)
+        if user.password != hashed:
+            user.password = hashed
             user.save(update_fields=["password"])
         users.append(user)
     return users
+
+
+@dataclass(frozen=True)
+class CaseStaff:
+    """A demo partner's case worker and case supervisor, as saved users."""
+
+    organisation: Organisation
+    case_worker: User
+    supervisor: User
+
+
+def case_staff(users: list[User]) -> dict[int, CaseStaff]:
+    """Each demo partner's case staff by organisation id, from the users `ensure_logins` returned."""
+    by_username = {user.username: user for user in users}
+    staff = {}
+    for pair in CASE_LOGINS:
+        worker = by_username[pair.case_worker.username]
+        organisation = worker.organisation
+        if organisation is None:
+            raise ValueError(f"{worker.username} has no organisation")
+        staff[organisation.pk] = CaseStaff(
+            organisation=organisation, case_worker=worker, supervisor=by_username[pair.supervisor.username]
+        )
+    return staff

@@ -14,11 +14,26 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
+from django.db.models import Q
 from faker import Faker
 
+from sahay.cases.models import (
+    Assessment,
+    Attachment,
+    Case,
+    Consent,
+    FollowUp,
+    GlassAccess,
+    Hearing,
+    LegalCase,
+    PlanGoal,
+    Referral,
+)
 from sahay.core.models import Country, Organisation
 from sahay.core.periods import Period
+from sahay.demo.casework import DemoCasework
 from sahay.records.models import (
     Activity,
     AggregateReach,
@@ -33,6 +48,9 @@ from sahay.records.models import (
     TrackedItem,
     TrackedItemStatus,
 )
+
+if TYPE_CHECKING:
+    from sahay.demo.organisations import CaseStaff
 
 SEMESTERS = [Period.parse(code) for code in ("2017-H1", "2017-H2", "2018-H1", "2018-H2")]
 FIRST = SEMESTERS[0]
@@ -501,11 +519,14 @@ class CountryBuilder:
 
 @dataclass
 class DemoRecords:
-    """All countries' records, generated in a fixed order from one seed, then saved in bulk."""
+    """All countries' records, generated in a fixed order from one seed, then saved in bulk; with the
+    partners' case staff, also a case for every victim (`sahay.demo.casework`, from its own generator)."""
 
     seed: int
     partners: dict[str, list[Organisation]]
+    staff: dict[int, CaseStaff] = field(default_factory=dict)
     builders: list[CountryBuilder] = field(default_factory=list)
+    casework: DemoCasework | None = None
 
     def build(self) -> None:
         rng = random.Random(self.seed)
@@ -541,6 +562,10 @@ class DemoRecords:
             if country.code == "NP":
                 builder.edge_cases()
             self.builders.append(builder)
+        if self.staff:
+            # After every record is generated, from another generator: the records stay as they are.
+            self.casework = DemoCasework(seed=self.seed, staff=self.staff)
+            self.casework.build(self.builders)
 
     def save(self) -> int:
         """Save everything in dependency order; returns the number of records written."""
@@ -594,7 +619,13 @@ class DemoRecords:
                 for activity, audience, estimate in builder.reach
             ],
         )
-        create(Service, [service for builder in every for service in builder.services])
+        casework = self.casework
+        if casework:
+            written += casework.save_cases()
+        create(
+            Service,
+            [service for builder in every for service in builder.services] + (casework.services if casework else []),
+        )
         items = [entry for builder in every for entry in builder.items]
         create(TrackedItem, [item for item, _statuses, _details in items])
         create(
@@ -606,6 +637,8 @@ class DemoRecords:
             ],
         )
         create(OffenderDetails, [details for _item, _statuses, details in items if details is not None])
+        if casework:
+            written += casework.save_rest()
         return written
 
 
@@ -616,11 +649,17 @@ def _published_figures() -> dict[tuple[str, str], int]:
 
 
 def purge_demo_records(partners: dict[str, list[Organisation]]) -> None:
-    """Remove an earlier version of the demo records (only the demo organisations' records)."""
+    """Remove an earlier version of the demo records (only the demo organisations' records), their cases
+    first: what hangs on a case is protected, so it goes in order. Audit entries stay (append-only)."""
     organisations = [organisation for group in partners.values() for organisation in group]
     countries = list(partners)
+    cases = Case.objects.filter(Q(organisation__in=organisations) | Q(person__organisation__in=organisations))
+    Hearing.objects.filter(legal_case__case__in=cases).delete()
+    for model in (LegalCase, GlassAccess, Attachment, FollowUp, PlanGoal, Assessment, Consent, Referral):
+        model.objects.filter(case__in=cases).delete()
+    Service.objects.filter(Q(organisation__in=organisations) | Q(case__in=cases)).delete()
+    cases.delete()  # shares and notices go with them
     TrackedItem.objects.filter(organisation__in=organisations).delete()
-    Service.objects.filter(organisation__in=organisations).delete()
     Activity.objects.filter(organisation__in=organisations).delete()
     Household.objects.filter(organisation__in=organisations).delete()
     Person.objects.filter(organisation__in=organisations).delete()

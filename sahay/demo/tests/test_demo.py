@@ -13,10 +13,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sahay.accounts.models import User
+from sahay.audit.models import AuditEntry
+from sahay.cases.models import (
+    Assessment,
+    Attachment,
+    Case,
+    CaseShare,
+    Consent,
+    FollowUp,
+    GlassAccess,
+    Hearing,
+    LegalCase,
+    Notice,
+    PlanGoal,
+    Referral,
+)
 from sahay.core.models import Country, DemoDataset, Organisation
 from sahay.core.periods import Period
 from sahay.demo.figures import published_results
 from sahay.demo.management.commands.demo import DEMO_PASSWORD
+from sahay.demo.organisations import ensure_organisations
+from sahay.demo.records import purge_demo_records
 from sahay.figures.engine.rules import CountingRule
 from sahay.figures.engine.sources import qualifying_events
 from sahay.figures.models import AggregateEntry
@@ -40,14 +57,16 @@ def counts() -> dict[str, int]:
         Participation,
         Service,
         TrackedItem,
+        Case,
+        Consent,
+        Assessment,
+        PlanGoal,
+        FollowUp,
+        Referral,
+        LegalCase,
+        Hearing,
     )
     return {model.__name__: model.objects.count() for model in models}
-
-
-@pytest.fixture
-def demo(capsys: pytest.CaptureFixture[str]) -> str:
-    call_command("demo", no_serve=True)
-    return capsys.readouterr().out
 
 
 def dashboard_rows(client, **query):
@@ -159,8 +178,41 @@ def test_removing_one_record_behind_each_published_result_lowers_it_by_exactly_o
 
 def test_running_the_demo_again_duplicates_nothing(demo: str) -> None:
     before = counts()
+    assert before["Case"] == PersonRole.objects.filter(role="victim").count()
     call_command("demo", no_serve=True)
     assert counts() == before
+
+    # A new version of the demo data first purges the old one, cases and all, with what users added to a
+    # case in the demo; the audit trail stays.
+    case = Case.objects.filter(follow_ups__isnull=False).select_related("case_worker").first()
+    assert case is not None and case.case_worker is not None
+    supervisor = User.objects.get(organisation=case.organisation, role__code="case_supervisor")
+    CaseShare.objects.create(case=case, user=supervisor, shared_by=supervisor)
+    Notice.objects.create(
+        recipient=case.case_worker, kind=Notice.Kind.FOLLOW_UP_DUE, case=case, follow_up=case.follow_ups.first()
+    )
+    now = timezone.now()
+    GlassAccess.objects.create(case=case, user=supervisor, reason="test", granted_at=now, expires_at=now)
+    Attachment.objects.create(
+        case=case,
+        title="t",
+        filename="t.pdf",
+        content_type="application/pdf",
+        size=1,
+        content=b"x",
+        uploaded_by=supervisor,
+    )
+    audit_entries = AuditEntry.objects.count()
+    partners = ensure_organisations()
+    purge_demo_records(partners)
+    organisations = [organisation for group in partners.values() for organisation in group]
+    for model in (
+        *(Case, Consent, Assessment, PlanGoal, FollowUp, Referral, LegalCase, Hearing, Person, Service),
+        *(CaseShare, Notice, GlassAccess, Attachment),
+    ):
+        assert not model.objects.exists(), model.__name__
+    assert not TrackedItem.objects.filter(organisation__in=organisations).exists()
+    assert AuditEntry.objects.count() == audit_entries
 
 
 def test_the_demo_refuses_the_production_profile(settings) -> None:

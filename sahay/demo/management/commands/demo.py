@@ -11,13 +11,13 @@ from django.db import transaction
 
 from sahay.core.models import DemoDataset
 from sahay.demo.figures import set_demo_country_targets
-from sahay.demo.organisations import DEMO_LOGINS, ensure_logins, ensure_organisations
+from sahay.demo.organisations import CASE_LOGINS, DEMO_LOGINS, case_staff, ensure_logins, ensure_organisations
 from sahay.demo.records import DemoRecords, purge_demo_records
 from sahay.frameworks.services import framework_load
 
 # Only for the synthetic demo on a development install; the production profile refuses to run this command.
 DEMO_PASSWORD = "demo-password-sahay"  # noqa: S105
-DEMO_DATA_VERSION = 2
+DEMO_DATA_VERSION = 3  # 3: a case for every victim
 SEED = 20170630
 
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Framework {result.programme.code}: {'loaded' if result.changed else 'unchanged'}.")
         with transaction.atomic():
             partners = ensure_organisations()
+            # The logins first: the cases of the records go to each partner's demo case worker.
             users = ensure_logins(DEMO_PASSWORD)
             manager = next(user for user in users if user.username == "manager")
             set_demo_country_targets(programme=result.programme, set_by=manager)
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 self.stdout.write("Synthetic demo records: already current.")
             else:
                 purge_demo_records(partners)
-                records = DemoRecords(seed=SEED, partners=partners)
+                records = DemoRecords(seed=SEED, partners=partners, staff=case_staff(users))
                 records.build()
                 count = records.save()
                 DemoDataset.objects.update_or_create(pk=1, defaults={"seed": SEED, "version": DEMO_DATA_VERSION})
@@ -61,4 +62,8 @@ class Command(BaseCommand):
         for login in DEMO_LOGINS:
             scope = login.organisation_name or login.country_code or "all countries"
             self.stdout.write(f"  {login.username:<16} {login.role_code:<22} {scope}")
+        self.stdout.write("Case work, one case_worker and one case_supervisor per partner organisation:")
+        for pair in CASE_LOGINS:
+            logins = f"{pair.case_worker.username} / {pair.supervisor.username}"
+            self.stdout.write(f"  {logins:<39} {pair.organisation_name}")
         self.stdout.write("")
