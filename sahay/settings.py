@@ -129,9 +129,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Writers take the lock when their transaction begins, so appends to the audit chain are serialised.
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-    # Tests run on a file too (one per test worker), so that concurrent connections behave as in use:
+    # Tests run on a file too (one per test process), so that concurrent connections behave as in use:
     # an in-memory database shared between threads refuses a second writer instead of making it wait.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-sahay.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-sahay-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

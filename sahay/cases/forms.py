@@ -37,6 +37,14 @@ class CaseRegisterForm(forms.Form):
     code = forms.CharField(
         label=_("Child's code"), max_length=40, help_text=_("Pseudonymous code, unique in your organisation.")
     )
+    already_registered = forms.BooleanField(
+        label=_("This child is already registered by your organisation"),
+        required=False,
+        help_text=_(
+            "For example from an awareness session: the case uses their record, and the fields below "
+            "about the child are not needed."
+        ),
+    )
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DATE)

@@ -29,7 +29,7 @@ def docx(with_picture: bool = False) -> bytes:
 
 @pytest.mark.parametrize(
     ("content", "accepted"),
-    [(b"%PDF-1.7\n...", PDF), (docx(), DOCX), ("Verslag van het huisbezoek (synthetisch)".encode(), TEXT)],
+    [(b"%PDF-1.7\n...", PDF), (docx(), DOCX), (b"Verslag van het huisbezoek (synthetisch)", TEXT)],
 )
 def test_text_documents_are_accepted(content: bytes, accepted: str) -> None:
     assert document_type(content, LIMIT) == accepted

@@ -44,8 +44,8 @@ def fresh_case(case_world: CaseWorld) -> Case:
 
 
 class TestConsentBeforeReferral:
-    def refer(self, case: Case, user, reason: str = "") -> Referral:  # type: ignore[no-untyped-def]
-        receiver = Referral.objects.first().to_organisation  # type: ignore[union-attr]
+    def refer(self, case: Case, user, reason: str = "") -> Referral:
+        receiver = Referral.objects.first().to_organisation
         return case_refer(
             case=case,
             referred_by=user,
@@ -119,11 +119,11 @@ class TestReferral:
 
     def test_only_the_receiving_supervisor_answers(self, case_world) -> None:
         referral = Referral.objects.filter(to_organisation=case_world.receiver_supervisor.organisation).first()
-        referral.status = Referral.Status.PENDING  # type: ignore[union-attr]
-        referral.save()  # type: ignore[union-attr]
+        referral.status = Referral.Status.PENDING
+        referral.save()
         for user in (case_world.receiver_worker, case_world.supervisor, case_world.nepal_supervisor):
             with pytest.raises(PermissionDenied):
-                referral_answer(referral=referral, answered_by=user, accept=False, note="no")  # type: ignore[arg-type]
+                referral_answer(referral=referral, answered_by=user, accept=False, note="no")
 
 
 class TestBreakTheGlass:
@@ -300,3 +300,30 @@ def test_case_pages_carry_no_code_or_name_in_their_urls(case_world) -> None:
         url = reverse(name, args=[case.public_id])
         assert case.code not in url and "Childname" not in url
     assert case.public_id != case_world.nepal_case.public_id
+
+
+def test_a_child_already_registered_gets_a_case_on_their_own_record(case_world, client_for) -> None:
+    from sahay.records.services import person_save
+
+    worker = case_world.worker
+    child = person_save(saved_by=worker, organisation=worker.organisation, code="TH-K-77", sex="female")
+    form = {
+        "code": "TH-K-77",
+        "already_registered": "on",
+        "sex": "female",
+        "child_role": "at_risk_child",
+        "intake": "outreach",
+        "exploitation": "online_abuse",
+        "opened_on": "2017-04-01",
+        "case_worker": worker.pk,
+    }
+    client = client_for(worker)
+    missing = client.post(reverse("case_register"), {**form, "code": "TH-K-78"})
+    assert b"No child of your organisation has this code" in missing.content
+    assert client.post(reverse("case_register"), form).status_code == 302
+    case = Case.objects.get(person=child)
+    assert child.roles.filter(role="at_risk_child").exists()
+    # A child with an open case cannot get a second one.
+    again = client.post(reverse("case_register"), form)
+    assert b"already has an open case" in again.content
+    assert Case.objects.filter(person=child).count() == 1 == len([case])

@@ -41,6 +41,7 @@ from sahay.cases.services.glass import break_glass
 from sahay.cases.services.notices import follow_up_notices_send, notices_mark_read
 from sahay.cases.views.common import case_form_page, case_page, case_url, fetch
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
+from sahay.records.models import Person
 
 SORTS = {"code": "person__code", "opened": "opened_on", "status": "status", "visit": "next_visit"}
 FILTERS_KEY = "case-filters"
@@ -102,6 +103,12 @@ def case_register_page(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        known = None
+        if data["already_registered"]:
+            known = Person.objects.filter(organisation=user.organisation, code=data["code"].strip()).first()
+            if known is None:
+                form.add_error("code", _("No child of your organisation has this code."))
+                return render(request, "cases/case_register.html", {"form": form})
         try:
             case = case_register(
                 registered_by=user,
@@ -111,7 +118,8 @@ def case_register_page(request: AuthenticatedRequest) -> HttpResponse:
                 opened_on=data["opened_on"],
                 child_role=data["child_role"],
                 case_worker=data["case_worker"],
-                new_child=form.new_child(),
+                person=known,
+                new_child=None if known else form.new_child(),
                 summary=data["summary"],
                 request=request,
             )

@@ -200,3 +200,56 @@ def test_the_cases_leave_the_records_as_they_are(programme: object) -> None:
     assert casework.cases and {service.kind for service in casework.services} == {"family_tracing"}
     for indicator in Indicator.objects.all():
         assert "family_tracing" not in indicator.counting_rule
+
+
+def test_no_page_outside_need_to_know_shows_a_demo_childs_name(demo: str) -> None:
+    """The demo's own children: their names appear to their case workers, and on no page anyone else sees,
+    error pages included."""
+    chiang_rai = Organisation.objects.get(name=PARTNERS["TH"][0])
+    cases = list(
+        Case.objects.filter(organisation=chiang_rai, referrals__isnull=True)
+        .exclude(person__name="")
+        .select_related("person")
+        .order_by("pk")[:3]
+    )
+    assert cases
+    names = [case.person.name.encode() for case in cases]
+
+    def pages(case: Case) -> list[str]:
+        person = case.person
+        household = person.households.first()
+        urls = [
+            reverse("case_list"),
+            reverse("case_detail", args=[case.public_id]),
+            reverse("legal_case", args=[case.public_id]),
+            reverse("person_edit", args=[person.public_id]),
+            reverse("person_list"),
+            reverse("service_list"),
+            reverse("figure_records", args=["OUT-6"]) + "?period=2017-H1&country=TH",
+            reverse("case_detail", args=["no-such-case"]),
+        ]
+        if household:
+            urls.append(reverse("household_edit", args=[household.public_id]))
+        return urls
+
+    outsiders = [
+        "manager",
+        "me.officer",
+        "coordinator.np",
+        "partner.th",
+        "partner2.th",
+        "caseworker.th2",
+        "donor",
+        "admin",
+    ]
+    for username in outsiders:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for case in cases:
+            for url in pages(case):
+                body = client.get(url).content
+                assert not any(name in body for name in names), f"{username} sees a child's name on {url}"
+    # ... while the child's own case worker does see it: the check above would catch a name.
+    worker = Client()
+    worker.force_login(User.objects.get(username="caseworker.th1"))
+    assert names[0] in worker.get(reverse("case_detail", args=[cases[0].public_id])).content
