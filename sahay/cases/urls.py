@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sahay.cases.views import care, cases, referrals
+from sahay.cases.views import care, cases, legal, referrals
 
 urlpatterns = [
     path("", cases.case_list_page, name="case_list"),
@@ -30,7 +30,7 @@ urlpatterns = [
     path("<str:public_id>/documents/new/", care.attachment_add_page, name="attachment_add"),
     path("<str:public_id>/documents/<str:attachment_id>/", care.attachment_download, name="attachment_download"),
     path("<str:public_id>/refer/", referrals.case_refer_page, name="case_refer"),
-    path("<str:public_id>/legal/", referrals.legal_case_page, name="legal_case"),
-    path("<str:public_id>/legal/edit/", referrals.legal_case_edit, name="legal_case_edit"),
-    path("<str:public_id>/legal/hearings/new/", referrals.hearing_add_page, name="hearing_add"),
+    path("<str:public_id>/legal/", legal.legal_case_page, name="legal_case"),
+    path("<str:public_id>/legal/edit/", legal.legal_case_edit, name="legal_case_edit"),
+    path("<str:public_id>/legal/hearings/new/", legal.hearing_add_page, name="hearing_add"),
 ]

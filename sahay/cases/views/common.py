@@ -58,6 +58,7 @@ def case_form_page(
     title: str,
     success: str,
     anchor: str = "",
+    done_url: str = "",
     template: str = "cases/case_form.html",
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
@@ -74,7 +75,7 @@ def case_form_page(
             status = 409
         else:
             messages.success(request, success)
-            return redirect(case_url(case, anchor))
+            return redirect(done_url or case_url(case, anchor))
     return render(
         request,
         template,

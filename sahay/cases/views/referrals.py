@@ -1,24 +1,21 @@
-"""Referring a case, the receiving organisation's inbox and answer, and the legal case."""
+"""Referring a case, and the receiving organisation's inbox and answer."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from sahay.accounts.decorators import right_required
 from sahay.accounts.rights import Right
 from sahay.cases import forms as case_forms
-from sahay.cases.models import Consent, LegalCase
+from sahay.cases.models import Consent
 from sahay.cases.policy import CaseAction
-from sahay.cases.selectors import age_band, incoming_referrals, offender_choices, referral_for_answer
+from sahay.cases.selectors import age_band, incoming_referrals, referral_for_answer
 from sahay.cases.services.care import has_consent
-from sahay.cases.services.cases import case_workers_of, legal_read
-from sahay.cases.services.legal import hearing_add, legal_case_save
+from sahay.cases.services.cases import case_workers_of
 from sahay.cases.services.referrals import case_refer, referral_answer, supervisors_of
 from sahay.cases.views.common import case_form_page, case_page, fetch
 from sahay.core.models import Organisation
@@ -82,82 +79,3 @@ def referral_answer_page(request: AuthenticatedRequest, referral_id: str) -> Htt
         "cases/referral_answer.html",
         {"referral": referral, "form": form, "age_band": age_band(referral.case.person)},
     )
-
-
-@case_page(("GET",))
-@transaction.atomic
-def legal_case_page(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    """The legal case: closed data on its own page, each read audited."""
-    case, _access = fetch(request, public_id, CaseAction.SEE_LEGAL)
-    access = legal_read(case=case, user=request.user, request=request)
-    legal_case = LegalCase.objects.filter(case=case).select_related("offender").first()
-    return render(
-        request,
-        "cases/legal_case.html",
-        {
-            "case": case,
-            "access": access,
-            "legal_case": legal_case,
-            "hearings": legal_case.hearings.all() if legal_case else [],
-        },
-    )
-
-
-@case_page()
-def legal_case_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    case, access = fetch(request, public_id, CaseAction.CHANGE_LEGAL)
-    legal_case = LegalCase.objects.filter(case=case).first()
-    initial: dict[str, object] = {"version": case.version}
-    if legal_case:
-        initial |= {
-            field: getattr(legal_case, field)
-            for field in (
-                "complaint_filed_on",
-                "authority",
-                "authority_reference",
-                "stage",
-                "verdict",
-                "verdict_on",
-                "offender",
-                "measures",
-                "notes",
-            )
-        }
-    form = case_forms.LegalCaseForm(request.POST or None, initial=initial, offenders=offender_choices(case=case))
-    response = case_form_page(
-        request,
-        case=case,
-        access=access,
-        form=form,
-        save=lambda data: legal_case_save(case=case, saved_by=request.user, request=request, **data),
-        title=_("Legal case"),
-        success=_("Legal case saved."),
-    )
-    if response.status_code == 302:
-        response["Location"] = _legal_url(case.public_id)
-    return response
-
-
-@case_page()
-def hearing_add_page(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
-    case, access = fetch(request, public_id, CaseAction.CHANGE_LEGAL)
-    legal_case = LegalCase.objects.filter(case=case).first()
-    if legal_case is None:
-        raise Http404
-    form = case_forms.HearingForm(request.POST or None)
-    response = case_form_page(
-        request,
-        case=case,
-        access=access,
-        form=form,
-        save=lambda data: hearing_add(legal_case=legal_case, added_by=request.user, request=request, **data),
-        title=_("Add a hearing"),
-        success=_("Hearing added."),
-    )
-    if response.status_code == 302:
-        response["Location"] = _legal_url(case.public_id)
-    return response
-
-
-def _legal_url(public_id: str) -> str:
-    return reverse("legal_case", args=[public_id])
