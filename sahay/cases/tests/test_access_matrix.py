@@ -201,3 +201,19 @@ def test_lists_show_exactly_the_cases_a_page_would_open(case_world: CaseWorld, a
             (case_world.nepal_case, access_spec.NEPAL_CASE),
         ):
             assert (case.pk in listed) == (action in table[relation]), f"{relation} {action} {case.code}"
+
+
+def test_the_case_list_page_shows_each_user_exactly_the_cases_in_reach(case_world: CaseWorld, client_for) -> None:
+    """Goal figure 2 on the page: the list and a search by code show in-scope cases only."""
+    for relation in access_spec.THAI_CASE:
+        client = client_for(case_world.users[relation])
+        listed = client.get(reverse("case_list"))
+        if listed.status_code == 403:
+            assert not access_spec.THAI_CASE[relation] and not access_spec.NEPAL_CASE[relation], relation
+            continue
+        for case, table in ((case_world.case, access_spec.THAI_CASE), (case_world.nepal_case, access_spec.NEPAL_CASE)):
+            shown = f">{case.code}</a>".encode() in listed.content
+            assert shown == (CaseAction.SEE_SUMMARY in table[relation]), f"{relation} {case.code}"
+            client.post(reverse("case_list"), {"code": case.code})
+            searched = client.get(reverse("case_list")).content
+            assert (f">{case.code}</a>".encode() in searched) == shown, f"{relation} searching {case.code}"

@@ -327,3 +327,23 @@ def test_a_child_already_registered_gets_a_case_on_their_own_record(case_world, 
     again = client.post(reverse("case_register"), form)
     assert b"already has an open case" in again.content
     assert Case.objects.filter(person=child).count() == 1 == len([case])
+
+
+def test_the_case_list_filters_by_status_case_worker_and_due_visits(case_world, fresh_case, client_for) -> None:
+    client = client_for(case_world.supervisor)
+
+    def listed(**filters: object) -> str:
+        client.post(reverse("case_list"), filters)
+        return client.get(reverse("case_list")).content.decode()
+
+    everything = listed()
+    assert case_world.case.code in everything and fresh_case.code in everything
+    assert "overdue" in everything  # the world's case has a visit due in 2017, never made
+    due = listed(follow_up_due="on")
+    assert case_world.case.code in due and fresh_case.code not in due
+    assert fresh_case.code not in listed(status="closed")
+    assert "No case matches these filters" in listed(status="closed")
+    by_worker = listed(case_worker=case_world.worker.pk)
+    assert case_world.case.code in by_worker and fresh_case.code in by_worker
+    cleared = client.get(reverse("case_list"), {"clear": "1"}, follow=True).content.decode()
+    assert fresh_case.code in cleared
