@@ -13,7 +13,7 @@ from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.cases.models import Case, FollowUp, Notice, Referral
 from sahay.cases.policy import visible_cases
-from sahay.records.models import Person, TrackedItem
+from sahay.records.models import TrackedItem
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,9 @@ def offender_choices(*, case: Case) -> QuerySet[TrackedItem]:
     return TrackedItem.objects.filter(kind=TrackedItem.Kind.OFFENDER, organisation=case.organisation)
 
 
-def age_band(person: Person, on: date | None = None) -> str:
-    """The de-identified age: a band, never the date of birth."""
-    on = on or timezone.localdate()
+def age_band(case: Case) -> str:
+    """The de-identified age: the child's age band on the day the case opened, never the date of birth."""
+    person, on = case.person, case.opened_on
     if person.turns_12_on is None or person.turns_18_on is None:
         return _("age unknown")
     if on < person.turns_12_on:
@@ -108,7 +108,3 @@ def age_band(person: Person, on: date | None = None) -> str:
     if on < person.turns_18_on:
         return _("12 to 17")
     return _("18 or over")
-
-
-def can_work_cases(user: User) -> bool:
-    return user.has_perm(Right.WORK_CASES.permission)

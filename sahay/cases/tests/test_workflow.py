@@ -334,7 +334,7 @@ def test_the_case_list_filters_by_status_case_worker_and_due_visits(case_world, 
 
     def listed(**filters: object) -> str:
         client.post(reverse("case_list"), filters)
-        return client.get(reverse("case_list")).content.decode()
+        return str(client.get(reverse("case_list")).content.decode())
 
     everything = listed()
     assert case_world.case.code in everything and fresh_case.code in everything

@@ -72,7 +72,7 @@ def case_list_page(request: AuthenticatedRequest) -> HttpResponse:
     cases, sort = sort_list(request, case_list(user=user, filters=CaseFilters(**saved)), SORTS, default="-opened")
     page = paginate(request, cases)
     for case in page.object_list:
-        case.age_band = age_band(case.person)
+        case.age_band = age_band(case)
     return render(
         request,
         "cases/case_list.html",
@@ -141,7 +141,7 @@ def case_detail(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
         "case": case,
         "access": access,
         "person": case.person,
-        "age_band": age_band(case.person),
+        "age_band": age_band(case),
         "services": case.services.select_related("organisation", "household").order_by("-start"),
         "today": timezone.localdate(),
     }
@@ -300,7 +300,7 @@ def case_find(request: AuthenticatedRequest) -> HttpResponse:
         if found is not None:
             context |= {
                 "found": found,
-                "found_age_band": age_band(found.person),
+                "found_age_band": age_band(found),
                 "already_open": bool(reaches_of(request.user, found)),
             }
     return render(request, "cases/case_find.html", context)
@@ -322,7 +322,7 @@ def case_break_glass(request: AuthenticatedRequest, public_id: str) -> HttpRespo
     return render(
         request,
         "cases/break_glass.html",
-        {"case": case, "form": form, "age_band": age_band(case.person), "minutes": _glass_minutes()},
+        {"case": case, "form": form, "age_band": age_band(case), "minutes": _glass_minutes()},
     )
 
 

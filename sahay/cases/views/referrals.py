@@ -53,7 +53,7 @@ def case_refer_page(request: AuthenticatedRequest, public_id: str) -> HttpRespon
 def referral_inbox(request: AuthenticatedRequest) -> HttpResponse:
     page = paginate(request, incoming_referrals(user=request.user))
     for referral in page.object_list:
-        referral.age_band = age_band(referral.case.person)
+        referral.age_band = age_band(referral.case)
     return render(request, "cases/referral_inbox.html", {"page": page})
 
 
@@ -77,5 +77,5 @@ def referral_answer_page(request: AuthenticatedRequest, referral_id: str) -> Htt
     return render(
         request,
         "cases/referral_answer.html",
-        {"referral": referral, "form": form, "age_band": age_band(referral.case.person)},
+        {"referral": referral, "form": form, "age_band": age_band(referral.case)},
     )
