@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from playwright.sync_api import BrowserContext, Page, Playwright
 from pytest_django.live_server_helper import LiveServer
+from pytest_playwright import CreateContextCallback
 
 from conftest import RoleUsers
 from sahay.accounts.models import User
@@ -114,30 +115,49 @@ def site(browser_db: None, live_server: LiveServer, entered_programme: Programme
 SignIn = Callable[[User], Page]
 
 
+def sign_in_context(site: Site, context: BrowserContext, user: User) -> None:
+    """Give a browser context a session for a user without the sign-in page (the login journey tests that)."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site.base_url}])
+
+
 @pytest.fixture
 def signed_in(site: Site, context: BrowserContext, page: Page) -> SignIn:
-    """Give the browser a session for a user without the sign-in page (the login journey tests that)."""
+    """The test's browser, signed in as a user."""
 
     def sign_in(user: User) -> Page:
-        client = Client()
-        client.force_login(user)
-        session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site.base_url}])
+        sign_in_context(site, context, user)
         return page
 
     return sign_in
 
 
-Screenshot = Callable[[str], None]
+@pytest.fixture
+def signed_in_elsewhere(site: Site, new_context: CreateContextCallback) -> SignIn:
+    """Another browser of its own (another person at their own computer), signed in as a user."""
+
+    def sign_in(user: User) -> Page:
+        context = new_context()
+        sign_in_context(site, context, user)
+        return context.new_page()
+
+    return sign_in
+
+
+class Screenshot(Protocol):
+    def __call__(self, step: str, page: Page | None = None) -> None: ...
 
 
 @pytest.fixture
 def screenshot(request: pytest.FixtureRequest, page: Page) -> Screenshot:
-    """Save the page as screenshots/<test-name>-<step>.png."""
+    """Save the page (the test's own, or one of another browser) as screenshots/<test-name>-<step>.png."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     test_name = request.node.originalname
+    own_page = page
 
-    def take(step: str) -> None:
-        page.screenshot(path=SCREENSHOT_DIR / f"{test_name}-{step}.png", full_page=True)
+    def take(step: str, page: Page | None = None) -> None:
+        (page or own_page).screenshot(path=SCREENSHOT_DIR / f"{test_name}-{step}.png", full_page=True)
 
     return take

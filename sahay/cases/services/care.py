@@ -15,7 +15,7 @@ from sahay.audit.models import AuditAction
 from sahay.cases.models import Assessment, Case, Consent, FollowUp, PlanGoal
 from sahay.cases.policy import CaseAction
 from sahay.cases.services.cases import case_workers_of
-from sahay.cases.services.common import audit_case, require
+from sahay.cases.services.common import audit_case, require, require_open
 from sahay.records.models import Household, Service
 from sahay.records.services import service_save
 
@@ -31,6 +31,7 @@ def consent_record(
     *, case: Case, recorded_by: User, purpose: str, given_by: str, given_on: date, request: HttpRequest | None = None
 ) -> Consent:
     require(recorded_by, case, CaseAction.CHANGE)
+    require_open(case)
     errors: dict[str, str] = {}
     if given_on > timezone.localdate():
         errors["given_on"] = _("%(date)s is in the future.") % {"date": given_on}
@@ -81,6 +82,7 @@ def assessment_add(
     request: HttpRequest | None = None,
 ) -> Assessment:
     require(assessed_by, case, CaseAction.CHANGE)
+    require_open(case)
     errors: dict[str, str] = {}
     _on_or_after_opening(case, assessed_on, "assessed_on", errors)
     if errors:
@@ -110,6 +112,7 @@ def goal_add(
     request: HttpRequest | None = None,
 ) -> PlanGoal:
     require(added_by, case, CaseAction.CHANGE)
+    require_open(case)
     if not goal.strip():
         raise ValidationError({"goal": _("Say what the goal is.")})
     with transaction.atomic():
@@ -124,6 +127,7 @@ def goal_achieved(
     *, goal: PlanGoal, marked_by: User, achieved_on: date, request: HttpRequest | None = None
 ) -> PlanGoal:
     require(marked_by, goal.case, CaseAction.CHANGE)
+    require_open(goal.case)
     errors: dict[str, str] = {}
     _on_or_after_opening(goal.case, achieved_on, "achieved_on", errors)
     if errors:
@@ -159,6 +163,7 @@ def follow_up_done(
 ) -> FollowUp:
     case = follow_up.case
     require(recorded_by, case, CaseAction.CHANGE)
+    require_open(case)
     errors: dict[str, str] = {}
     if follow_up.done_on is not None:
         errors["done_on"] = _("This visit is already recorded.")
@@ -191,6 +196,8 @@ def case_service_add(
     require(added_by, case, CaseAction.ADD_SERVICE)
     if added_by.organisation is None:
         raise ValidationError(_("Only staff of an organisation give services."))
+    if case.closed_on is not None and start > case.closed_on:
+        raise ValidationError({"start": _("The case closed on %(date)s: reopen it first.") % {"date": case.closed_on}})
     if for_household is not None and not for_household.memberships.filter(person=case.person).exists():
         raise ValidationError({"for_household": _("The child is not a member of this household.")})
     with transaction.atomic():

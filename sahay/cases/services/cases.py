@@ -16,7 +16,7 @@ from sahay.accounts.rights import Right
 from sahay.audit.models import AuditAction
 from sahay.cases.models import Case, CaseShare
 from sahay.cases.policy import CaseAccess, CaseAction
-from sahay.cases.services.common import audit_case, claim_version, require
+from sahay.cases.services.common import audit_case, claim_version, require, require_open
 from sahay.core.models import Organisation
 from sahay.records.models import Person, PersonRole
 from sahay.records.services import person_save
@@ -127,6 +127,7 @@ def case_update(
     request: HttpRequest | None = None,
 ) -> Case:
     require(changed_by, case, CaseAction.CHANGE)
+    require_open(case)
     if opened_on > timezone.localdate():
         raise ValidationError({"opened_on": _("%(date)s is in the future.") % {"date": opened_on}})
     if case.closed_on and opened_on > case.closed_on:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from sahay.accounts.models import User
 from sahay.audit.models import AuditAction
@@ -19,6 +20,13 @@ def require(user: User, case: Case, action: CaseAction) -> CaseAccess:
     if not access.may(action):
         raise PermissionDenied
     return access
+
+
+def require_open(case: Case) -> None:
+    """A closed case is a record of what happened: reopen it to add to it. (Withdrawing a consent, late
+    services dated before the closure and the legal case, which outlives the care, stay possible.)"""
+    if case.status != Case.Status.OPEN:
+        raise ValidationError(_("This case is closed: reopen it to change it."))
 
 
 def claim_version(case: Case, version: int) -> None:

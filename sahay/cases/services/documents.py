@@ -11,7 +11,7 @@ from sahay.accounts.models import User
 from sahay.audit.models import AuditAction
 from sahay.cases.models import Attachment, Case
 from sahay.cases.policy import CaseAccess, CaseAction
-from sahay.cases.services.common import audit_case, require
+from sahay.cases.services.common import audit_case, require, require_open
 from sahay.cases.uploads import RefusedFileError, document_type
 from sahay.core.encryption import decrypt_bytes, encrypt_bytes
 
@@ -20,6 +20,7 @@ def attachment_add(
     *, case: Case, added_by: User, title: str, filename: str, content: bytes, request: HttpRequest | None = None
 ) -> Attachment:
     require(added_by, case, CaseAction.CHANGE)
+    require_open(case)
     try:
         content_type = document_type(content, settings.SAHAY_ATTACHMENT_MAX_BYTES)
     except RefusedFileError as error:

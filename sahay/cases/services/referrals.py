@@ -123,6 +123,10 @@ def referral_answer(
         referral.answer_note = note.strip()
         referral.save(update_fields=["status", "answered_by", "answered_at", "assigned_to", "answer_note"])
         audit_case(case, AuditAction.REFERRAL_ANSWERED, answered_by, request, detail={"accepted": accept})
+        # Answered for the organisation: the notice of it is done for every supervisor who got it.
+        Notice.objects.filter(referral=referral, kind=Notice.Kind.REFERRAL_RECEIVED, read_at__isnull=True).update(
+            read_at=referral.answered_at
+        )
         notify(
             [referral.referred_by, *supervisors_of(case.organisation)],
             Notice.Kind.REFERRAL_ANSWERED,

@@ -188,15 +188,15 @@ class TestReadAudit:
         assert AuditEntry.objects.count() == before
 
     @pytest.mark.parametrize(
-        ("page", "action"),
+        ("page_name", "action"),
         [("legal_case", AuditAction.LEGAL_VIEWED), ("attachment_download", AuditAction.ATTACHMENT_DOWNLOADED)],
     )
-    def test_legal_reads_and_downloads_write_one_entry_each(self, case_world, client_for, page, action) -> None:
+    def test_legal_reads_and_downloads_write_one_entry_each(self, case_world, client_for, page_name, action) -> None:
         kwargs = {"public_id": case_world.case.public_id}
-        if page == "attachment_download":
+        if page_name == "attachment_download":
             kwargs["attachment_id"] = case_world.case.attachments.get().public_id
         before = entries(action)
-        response = client_for(case_world.worker).get(reverse(page, kwargs=kwargs))
+        response = client_for(case_world.worker).get(reverse(page_name, kwargs=kwargs))
         assert response.status_code == 200
         assert entries(action) == before + 1
 
@@ -347,3 +347,26 @@ def test_the_case_list_filters_by_status_case_worker_and_due_visits(case_world, 
     assert case_world.case.code in by_worker and fresh_case.code in by_worker
     cleared = client.get(reverse("case_list"), {"clear": "1"}, follow=True).content.decode()
     assert fresh_case.code in cleared
+
+
+def test_a_closed_case_takes_no_new_care_but_late_services_and_withdrawals(case_world, fresh_case) -> None:
+    from sahay.cases.services.care import assessment_add
+
+    consent = consent_record(
+        case=fresh_case, recorded_by=case_world.worker, purpose="photos", given_by="caregiver", given_on=date(2017, 3, 1)
+    )
+    case_close(
+        case=fresh_case,
+        closed_by=case_world.worker,
+        version=fresh_case.version,
+        closed_on=date(2017, 6, 1),
+        reason="goals_met",
+    )
+    with pytest.raises(ValidationError, match="reopen"):
+        assessment_add(case=fresh_case, assessed_by=case_world.worker, assessed_on=date(2017, 6, 2), risk_level="low")
+    with pytest.raises(ValidationError, match="reopen"):
+        case_service_add(case=fresh_case, added_by=case_world.worker, kind="medical", start=date(2017, 6, 2))
+    # A service given before the closure may be recorded late; a consent can always be withdrawn.
+    case_service_add(case=fresh_case, added_by=case_world.worker, kind="medical", start=date(2017, 5, 30))
+    consent_withdraw(consent=consent, withdrawn_by=case_world.worker, withdrawn_on=date(2017, 7, 1))
+    assert fresh_case.services.count() == 1 and not consent.is_held

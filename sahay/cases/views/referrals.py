@@ -44,7 +44,11 @@ def case_refer_page(request: AuthenticatedRequest, public_id: str) -> HttpRespon
         success=_("Referral sent. The receiving organisation is told."),
         anchor="referrals",
         template="cases/referral_form.html",
-        context={"consented": consented, "may_override": request.user.has_perm(Right.OVERRIDE_CONSENT.permission)},
+        context={
+            "consented": consented,
+            "may_override": request.user.has_perm(Right.OVERRIDE_CONSENT.permission),
+            "submit_label": _("Send the referral"),
+        },
     )
 
 
