@@ -353,7 +353,11 @@ def test_a_closed_case_takes_no_new_care_but_late_services_and_withdrawals(case_
     from sahay.cases.services.care import assessment_add
 
     consent = consent_record(
-        case=fresh_case, recorded_by=case_world.worker, purpose="photos", given_by="caregiver", given_on=date(2017, 3, 1)
+        case=fresh_case,
+        recorded_by=case_world.worker,
+        purpose="photos",
+        given_by="caregiver",
+        given_on=date(2017, 3, 1),
     )
     case_close(
         case=fresh_case,
