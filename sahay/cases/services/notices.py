@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sahay.accounts.models import User
@@ -14,24 +15,36 @@ from sahay.cases.models import Case, FollowUp, Notice
 DUE_SOON_DAYS = 2
 
 
-def follow_up_notices_send(*, today: date | None = None) -> int:
-    """Tell whoever visits (and the case worker) of each open case's visit that falls due; once per visit."""
+def follow_up_notices_send(*, today: date | None = None, user: User | None = None) -> int:
+    """Tell whoever visits (and the case worker) of each open case's visit that falls due; once per visit.
+
+    With `user`, only that user's notices (what their notices page needs); without, everyone's.
+    """
     today = today or timezone.localdate()
     due = FollowUp.objects.filter(
         done_on__isnull=True, due_on__lte=today + timedelta(days=DUE_SOON_DAYS), case__status=Case.Status.OPEN
-    ).select_related("case")
-    created = 0
+    )
+    if user is not None:
+        due = due.filter(Q(visited_by=user) | Q(case__case_worker=user))
+    wanted = {
+        (recipient, follow_up, case)
+        for follow_up, case, visitor, case_worker in due.values_list("pk", "case", "visited_by", "case__case_worker")
+        for recipient in (visitor, case_worker)
+        if recipient is not None and (user is None or recipient == user.pk)
+    }
+    sent = set(
+        Notice.objects.filter(follow_up__in={follow_up for _recipient, follow_up, _case in wanted}).values_list(
+            "recipient", "follow_up"
+        )
+    )
+    new = [
+        Notice(recipient_id=recipient, follow_up_id=follow_up, case_id=case, kind=Notice.Kind.FOLLOW_UP_DUE)
+        for recipient, follow_up, case in sorted(wanted)
+        if (recipient, follow_up) not in sent
+    ]
     with transaction.atomic():
-        for follow_up in due:
-            recipients = {follow_up.visited_by_id, follow_up.case.case_worker_id} - {None}
-            for recipient in recipients:
-                _notice, new = Notice.objects.get_or_create(
-                    recipient_id=recipient,
-                    follow_up=follow_up,
-                    defaults={"kind": Notice.Kind.FOLLOW_UP_DUE, "case": follow_up.case},
-                )
-                created += new
-    return created
+        Notice.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def notices_mark_read(*, user: User) -> int:

@@ -374,3 +374,17 @@ def test_a_closed_case_takes_no_new_care_but_late_services_and_withdrawals(case_
     case_service_add(case=fresh_case, added_by=case_world.worker, kind="medical", start=date(2017, 5, 30))
     consent_withdraw(consent=consent, withdrawn_by=case_world.worker, withdrawn_on=date(2017, 7, 1))
     assert fresh_case.services.count() == 1 and not consent.is_held
+
+
+def test_the_notices_page_announces_the_users_due_visits(case_world, fresh_case, client_for) -> None:
+    follow_up_plan(
+        case=fresh_case, planned_by=case_world.worker, due_on=date(2017, 4, 1), visited_by=case_world.colleague
+    )
+    page = client_for(case_world.colleague).get(reverse("notice_list")).content.decode()
+    assert "follow-up due" in page and fresh_case.code in page
+    # Opening the page makes that user's notices only; the others get theirs when they look.
+    assert set(Notice.objects.filter(kind="follow_up_due").values_list("recipient", flat=True)) == {
+        case_world.colleague.pk
+    }
+    client_for(case_world.colleague).post(reverse("notice_list"))
+    assert not Notice.objects.filter(recipient=case_world.colleague, read_at__isnull=True).exists()

@@ -343,7 +343,7 @@ def _glass_minutes() -> int:
 @right_required(Right.WORK_CASES)
 @case_page()
 def notice_list_page(request: AuthenticatedRequest) -> HttpResponse:
-    follow_up_notices_send()
+    follow_up_notices_send(user=request.user)
     if request.method == "POST":
         notices_mark_read(user=request.user)
         return redirect("notice_list")
