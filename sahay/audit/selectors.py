@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
@@ -40,9 +41,25 @@ def audit_entry_list(*, user: User, filters: AuditFilters | None = None) -> Quer
         # A failed sign-in has no user, only the name that was typed.
         entries = entries.filter(Q(actor_name__icontains=filters.user) | Q(detail__username__icontains=filters.user))
     if filters.case:
-        entries = entries.filter(target_label__iexact=filters.case)
+        entries = entries.filter(Q(target_label__iexact=filters.case) | Q(target_id__in=_case_ids(filters.case)))
     if filters.date_from is not None:
         entries = entries.filter(at__gte=datetime.combine(filters.date_from, time.min, tzinfo=UTC))
     if filters.date_to is not None:
         entries = entries.filter(at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
+    if user.has_perm(Right.SUPERVISE_CASES.permission):
+        # Entries hold a case's opaque id; its own supervisors read the current case code beside it.
+        entries = entries.annotate(case_code=Subquery(_case_codes().filter(public_id=OuterRef("target_id"))[:1]))
     return entries.order_by("-position")
+
+
+def _case_codes() -> QuerySet[Any]:
+    # Imported here: cases write to the audit trail, so the audit app must not import cases at load time.
+    from sahay.cases.models import Case
+
+    return Case.objects.values("person__code")
+
+
+def _case_ids(code: str) -> QuerySet[Any]:
+    from sahay.cases.models import Case
+
+    return Case.objects.filter(person__code__iexact=code.strip()).values("public_id")

@@ -55,8 +55,8 @@ def audit_case(
         actor=actor,
         request=request,
         target_kind=kind,
+        # The opaque id only: the trail cannot be erased, so it must not hold the child's code.
         target_id=case.public_id,
-        target_label=case.code,
         organisation=case.organisation,
         reason=reason,
         detail=detail,

@@ -388,3 +388,17 @@ def test_the_notices_page_announces_the_users_due_visits(case_world, fresh_case,
     }
     client_for(case_world.colleague).post(reverse("notice_list"))
     assert not Notice.objects.filter(recipient=case_world.colleague, read_at__isnull=True).exists()
+
+
+def test_the_audit_trail_keeps_the_case_opaque_and_its_supervisor_finds_it_by_code(case_world, client_for) -> None:
+    case = case_world.case
+    entries = AuditEntry.objects.filter(target_id=case.public_id)
+    assert entries.exists() and not entries.exclude(target_label="").exists()
+    client = client_for(case_world.supervisor)
+    page = client.get(reverse("audit_log"), {"case": case.code.lower()})
+    shown = list(page.context["page"].object_list)
+    assert shown and {entry.target_id for entry in shown} == {case.public_id}
+    assert case.code in page.content.decode()
+    # The administrator reads the whole trail, with opaque ids only.
+    admin_page = client_for(case_world.system_administrator).get(reverse("audit_log")).content.decode()
+    assert case.public_id in admin_page and case.code not in admin_page
