@@ -179,12 +179,29 @@ def role_users(make_user: MakeUser, organisations: Organisations) -> RoleUsers:
     )
 
 
+def sign_in_verified(client: Client, user: User) -> Client:
+    """Sign a test client in as a user past both steps: the password (force_login) and the second factor.
+
+    The user gets a confirmed TOTP device if they have none, and the session is marked as verified by it,
+    as django_otp.login does after a right code.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     def make(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return sign_in_verified(Client(), user)
 
     return make
 

@@ -60,6 +60,14 @@ if not SAHAY_ENCRYPTION_KEYS:
         encryption_key_file.write_text(Fernet.generate_key().decode())
     SAHAY_ENCRYPTION_KEYS = [encryption_key_file.read_text().strip()]
 
+# How long identities and case narratives are kept (`sahay retention apply` erases what is past them):
+# a closed case's narratives and its child's identity N years after closing; the identity of someone
+# without a case N years after their last record. De-identified records that figures count stay.
+SAHAY_RETENTION = {
+    "case_identity_years_after_closure": int(os.environ.get("SAHAY_RETENTION_CASE_YEARS", "7")),
+    "person_identity_years_after_last_record": int(os.environ.get("SAHAY_RETENTION_PERSON_YEARS", "10")),
+}
+
 ALLOWED_HOSTS = env_list("SAHAY_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("SAHAY_CSRF_TRUSTED_ORIGINS")
 
@@ -72,6 +80,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "sahay.core",
     "sahay.accounts",
     "sahay.audit",
@@ -90,7 +101,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sahay.accounts.session_middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the password, every page but the steps towards it needs the second factor (TOTP or a recovery code).
+    "sahay.accounts.middleware.SecondFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -111,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "sahay.core.context_processors.site",
+                "sahay.accounts.sessions.session_timing",
             ],
         },
     },
@@ -141,8 +157,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Tens of thousands of passwords from a public breach, shipped with Sahay (sahay/accounts/data).
+    {"NAME": "sahay.accounts.validators.BreachedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in lock: this many failed sign-ins (password or second factor) within the window lock the user
+# name, and separately the client's address; while locked even the right password is refused.
+SAHAY_SIGN_IN_LOCK_MINUTES = int(os.environ.get("SAHAY_SIGN_IN_LOCK_MINUTES", "15"))
+SAHAY_SIGN_IN_MAX_FAILURES = int(os.environ.get("SAHAY_SIGN_IN_MAX_FAILURES", "5"))
+SAHAY_SIGN_IN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("SAHAY_SIGN_IN_MAX_FAILURES_PER_ADDRESS", "5"))
+# The second factor: the name authenticator apps show for Sahay's codes.
+OTP_TOTP_ISSUER = "Sahay"
 # How many reverse proxies in front of Sahay add to X-Forwarded-For; 0 believes only REMOTE_ADDR.
 SAHAY_TRUSTED_PROXIES = int(os.environ.get("SAHAY_TRUSTED_PROXIES", "0"))
 
@@ -178,6 +203,19 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# Enforced by sahay.accounts.session_middleware: signed out after this long idle, and this long in all.
+SAHAY_SESSION_IDLE_MINUTES = float(os.environ.get("SAHAY_SESSION_IDLE_MINUTES", "15"))
+SAHAY_SESSION_MAX_HOURS = float(os.environ.get("SAHAY_SESSION_MAX_HOURS", "8"))
+# How long before the idle limit the page offers to stay signed in.
+SAHAY_SESSION_WARNING_SECONDS = float(os.environ.get("SAHAY_SESSION_WARNING_SECONDS", "60"))
+# Password-reset links go out by email; the console backend prints them until a server is configured.
+EMAIL_BACKEND = os.environ.get("SAHAY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("SAHAY_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SAHAY_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SAHAY_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SAHAY_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SAHAY_EMAIL_TLS", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("SAHAY_EMAIL_FROM", "sahay@localhost")
 # A refused form post is audited like every other refusal.
 CSRF_FAILURE_VIEW = "sahay.audit.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

@@ -4,7 +4,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sahay.accounts import password_views, session_views
 from sahay.accounts import views as account_views
+from sahay.accounts.middleware import second_factor_not_required
 from sahay.core import views as core_views
 from sahay.figures import views as figure_views
 from sahay.frameworks import views as framework_views
@@ -29,9 +31,24 @@ urlpatterns = [
     path("users/new/", account_views.user_edit, name="user_create"),
     path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
     path("users/<int:pk>/activation/", account_views.user_activation, name="user_activation"),
+    path("users/<int:pk>/password/", password_views.user_password, name="user_password"),
+    path("sign-in/forgot/", password_views.ForgotPasswordView.as_view(), name="password_reset"),
+    path("sign-in/forgot/sent/", password_views.ForgotPasswordSentView.as_view(), name="password_reset_done"),
+    path(
+        "sign-in/new-password/<uidb64>/<token>/",
+        password_views.NewPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("sign-in/new-password/done/", password_views.NewPasswordSetView.as_view(), name="password_reset_complete"),
+    path("users/<int:pk>/sessions/end/", session_views.user_sessions_end_view, name="user_sessions_end"),
+    path("account/sessions/", session_views.session_list_view, name="session_list"),
+    path("account/sessions/<int:session_id>/end/", session_views.session_end_view, name="session_end"),
+    path("session/keep-alive/", session_views.session_keepalive, name="session_keepalive"),
     path("audit/", include("sahay.audit.urls")),
     path("sign-in/", login_not_required(account_views.SignInView.as_view()), name="login"),
-    path("sign-out/", account_views.SignOutView.as_view(), name="logout"),
+    path("sign-in/second-factor/", account_views.second_factor, name="second_factor"),
+    path("sign-in/second-factor/set-up/", account_views.second_factor_enrol_view, name="second_factor_enrol"),
+    path("sign-out/", second_factor_not_required(account_views.SignOutView.as_view()), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 

@@ -1,10 +1,45 @@
 """Forms administrators use to manage users."""
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from sahay.accounts.lockout import sign_in_locked
 from sahay.accounts.models import Role
+from sahay.audit.services import client_ip
 from sahay.core.models import Country, Organisation
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, refusing (with the same answer) while the user name or address is locked.
+
+    The password is checked whether or not the sign-in is locked, and an unknown user name goes through
+    the same authentication as a known one: neither the answer nor the work done tells them apart.
+    """
+
+    locked = False
+
+    def clean(self) -> dict[str, Any]:
+        # Cut as the audit trail cuts it (sahay.accounts.views.ATTEMPTED_USERNAME_LENGTH), so the counts match.
+        username = str(self.data.get("username", ""))[:150]
+        self.locked = sign_in_locked(username=username, ip=client_ip(self.request) if self.request else None)
+        cleaned = super().clean()
+        if self.locked:
+            self.user_cache = None
+            raise self.get_invalid_login_error()
+        return cleaned
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}),
+        help_text=_("The six digits your authenticator app shows now, or one of your recovery codes."),
+    )
 
 
 class UserForm(forms.Form):

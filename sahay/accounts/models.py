@@ -66,3 +66,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class UserSession(models.Model):
+    """One signed-in browser of a user, so the user (or an administrator) can see it and end it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions", verbose_name=_("user"))
+    # The Django session it stands for: ending this row deletes that session from the session store.
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in at"))
+    last_seen_at = models.DateTimeField(_("last seen at"))
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("device"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from sahay.accounts.models import Role, ScopeKind, User
 from sahay.accounts.rights import Right
+from sahay.accounts.sessions import sessions_end
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
 from sahay.core.models import Country, Organisation
@@ -141,6 +143,9 @@ def user_update(
         user.full_clean(exclude=["password"])
         user.save()
         _audit_user_change(actor=actor, user=user, changed=changed, previous=previous_organisation)
+        if any(field in PERMISSION_FIELDS for field in changed):
+            # What the user may see changed: every open session ends, so none goes on with the old rights.
+            sessions_end(user)
     return user
 
 
@@ -154,4 +159,31 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     with transaction.atomic():
         user.save(update_fields=["is_active"])
         _audit_user_change(actor=actor, user=user, changed=["is_active"], previous=user.organisation)
+        if not active:
+            sessions_end(user)
+    return user
+
+
+def password_set(*, user: User, password: str, actor: User | None, request: HttpRequest | None = None) -> User:
+    """Give the user a new password: by an administrator (`actor`) or by the user through an emailed link
+    (`actor` None). Every session of the user ends; the second factor stays as it is, so a reset never
+    lets anyone past it."""
+    if actor is not None:
+        _require_manager(actor)
+        if actor.pk == user.pk:
+            raise PermissionDenied(_("Change your own password with the emailed link, not here."))
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(
+            action=AuditAction.USER_CHANGED,
+            actor=actor or user,
+            request=request,
+            target_kind="user",
+            target_id=str(user.pk),
+            organisation=user.organisation,
+            detail={"fields": ["password"], "by": "administrator" if actor else "emailed link"},
+        )
+        sessions_end(user)
     return user

@@ -41,6 +41,7 @@ class AuditAction(models.TextChoices):
     USER_CHANGED = "user_changed", _("user changed")
     PERMISSION_CHANGED = "permission_changed", _("role or scope changed")
     ACCESS_DENIED = "access_denied", _("access denied")
+    IDENTITY_ERASED = "identity_erased", _("identity erased")
 
 
 class AuditAppendOnlyError(RuntimeError):

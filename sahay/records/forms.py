@@ -240,3 +240,16 @@ MAX_NEW_ROWS = 60
 def new_people_formset(rows: int) -> type[forms.BaseFormSet]:  # type: ignore[type-arg]
     """Rows for new people; a whole class of 40 fits on one screen."""
     return forms.formset_factory(NewPersonRowForm, extra=max(1, min(rows, MAX_NEW_ROWS)), max_num=MAX_NEW_ROWS)
+
+
+class PersonEraseFindForm(forms.Form):
+    """An administrator finds the person to erase by organisation and exact code, POSTed: never in a URL."""
+
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.order_by("name"), label=_("Organisation"))
+    code = forms.CharField(label=_("Exact code"), max_length=40)
+
+
+class PersonEraseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (the legal request)"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

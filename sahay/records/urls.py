@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from sahay.records.views import activities, others, people
+from sahay.records.views import activities, erasure, others, people
 
 urlpatterns = [
     path("people/", people.people, name="person_list"),
     path("people/new/", people.person_create, name="person_create"),
+    path("people/erase/", erasure.person_erase_find, name="person_erase_find"),
     path("people/<str:public_id>/", people.person_edit, name="person_edit"),
+    path("people/<str:public_id>/erase/", erasure.person_erase_confirm, name="person_erase"),
     path("households/", people.households, name="household_list"),
     path("households/new/", people.household_edit, name="household_create"),
     path("households/<str:public_id>/", people.household_edit, name="household_edit"),

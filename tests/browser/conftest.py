@@ -23,7 +23,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright
 from pytest_django.live_server_helper import LiveServer
 from pytest_playwright import CreateContextCallback
 
-from conftest import RoleUsers
+from conftest import RoleUsers, sign_in_verified
 from sahay.accounts.models import User
 from sahay.frameworks.models import Programme
 
@@ -117,8 +117,7 @@ SignIn = Callable[[User], Page]
 
 def sign_in_context(site: Site, context: BrowserContext, user: User) -> None:
     """Give a browser context a session for a user without the sign-in page (the login journey tests that)."""
-    client = Client()
-    client.force_login(user)
+    client = sign_in_verified(Client(), user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site.base_url}])
 

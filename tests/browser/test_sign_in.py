@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from conftest import TEST_PASSWORD
+from sahay.accounts.second_factor import device_code
 from tests.browser.conftest import Screenshot, Site
+
+
+def second_step(page: Page, device: TOTPDevice) -> None:
+    """The second factor, with the code the manager's authenticator app would show."""
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    device.refresh_from_db()
+    page.get_by_label("Code").fill(device_code(device))
+    page.get_by_role("button", name="Continue").click()
 
 
 @pytest.mark.browser
 def test_sign_in_and_out(site: Site, page: Page, screenshot: Screenshot) -> None:
+    device = TOTPDevice.objects.create(user=site.users.programme_manager, name="phone", confirmed=True)
     page.goto(site.url("/sign-in/"))
     heading = page.get_by_role("heading", name="Sign in to Sahay")
     user_name = page.get_by_label("User name")
@@ -35,6 +46,7 @@ def test_sign_in_and_out(site: Site, page: Page, screenshot: Screenshot) -> None
 
     password.fill(TEST_PASSWORD)
     sign_in.click()
+    second_step(page, device)
     expect(page).to_have_url(site.url("/"))
     expect(page.get_by_role("heading", level=1)).to_have_text(site.programme.name_en)
     expect(page.get_by_role("heading", level=2, name="Prevention")).to_be_visible()
@@ -57,5 +69,6 @@ def test_sign_in_and_out(site: Site, page: Page, screenshot: Screenshot) -> None
     user_name.fill("manager")
     password.fill(TEST_PASSWORD)
     sign_in.click()
+    second_step(page, device)
     expect(page).to_have_url(site.url("/"))
     expect(page.get_by_role("heading", level=1)).to_have_text(site.programme.name_en)

@@ -72,7 +72,14 @@ EXPECTED: dict[str, Expectation] = {
     "user_create": Expectation({"system_administrator"}),
     "user_edit": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
     "user_activation": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
+    "user_password": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
     "audit_log": Expectation({"system_administrator"}),
+    # The second step of signing in: a user who passed it already is sent on (tested in test_second_factor).
+    "second_factor": Expectation(set(), redirects=frozenset(EVERYONE)),
+    "second_factor_enrol": Expectation(set(), redirects=frozenset(EVERYONE)),
+    "person_erase_find": Expectation({"system_administrator"}),
+    "person_erase": Expectation({"system_administrator"}, lambda data: {"public_id": data["person"]}),
+    "session_list": Expectation(EVERYONE),
     "figure_records": Expectation(
         {"programme_manager", "me_officer"},
         lambda data: {"code": "OUT-1"},
@@ -128,8 +135,23 @@ EXPECTED: dict[str, Expectation] = {
     "case_break_glass": Expectation(set(), lambda data: {"public_id": "no-such-case"}),
 }
 # Pages that answer without sign-in, and actions that only take POST (tested in their own modules).
-PUBLIC = {"login", "set_language"}
-POST_ONLY = {"logout", "set_language", "participation_delete", "reach_add"}
+PUBLIC = {
+    "login",
+    "set_language",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+POST_ONLY = {
+    "logout",
+    "set_language",
+    "participation_delete",
+    "reach_add",
+    "session_end",
+    "session_keepalive",
+    "user_sessions_end",
+}
 
 
 def url_names(patterns: list[URLPattern | URLResolver] | None = None) -> Iterator[str]:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from conftest import sign_in_verified
 from sahay.audit.models import AuditAction, AuditEntry
 from sahay.audit.services import audit_record
 from sahay.core.pages import PAGE_SIZE
@@ -167,8 +168,7 @@ def test_a_refused_post_is_audited_too(role_users, client_for):
 
 
 def test_a_refused_forged_form_is_audited(role_users):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(role_users.system_administrator)
+    client = sign_in_verified(Client(enforce_csrf_checks=True), role_users.system_administrator)
     response = client.post(reverse("user_create"), {"username": "forged"})
     assert response.status_code == 403
     entry = AuditEntry.objects.get(action=AuditAction.ACCESS_DENIED)

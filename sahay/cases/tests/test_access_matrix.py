@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conftest import sign_in_verified
 from sahay.cases import policy
 from sahay.cases.models import Attachment, Case, Consent, FollowUp, PlanGoal
 from sahay.cases.policy import CaseAction, Reach, permits, reaches_of, visible_cases
@@ -113,8 +114,7 @@ def test_each_relation_reaches_exactly_its_case_pages(name: str, case_world: Cas
         url = url_for(name, case)
         version = Case.objects.get(pk=case.pk).version
         for relation, allowed in table.items():
-            client = Client()
-            client.force_login(case_world.users[relation])
+            client = sign_in_verified(Client(), case_world.users[relation])
             for method in METHODS:
                 response = client.generic(method, url)
                 checked += 1

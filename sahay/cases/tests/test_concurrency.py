@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from conftest import sign_in_verified
 from sahay.accounts.models import User
 from sahay.cases.models import Case
 from sahay.cases.services.cases import NewChild, case_register
@@ -37,8 +38,7 @@ def test_fifty_concurrent_saves_from_one_version_one_wins_the_rest_are_refused(
     pages: dict[int, str] = {}
 
     def save(number: int) -> None:
-        client = Client()
-        client.force_login(User.objects.get(pk=worker.pk))
+        client = sign_in_verified(Client(), User.objects.get(pk=worker.pk))
         start.wait()
         response = client.post(
             url,

@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import sign_in_verified
 from sahay.accounts.models import User
 from sahay.audit.models import AuditEntry
 from sahay.cases.models import (
@@ -70,7 +72,7 @@ def counts() -> dict[str, int]:
 
 
 def dashboard_rows(client, **query):
-    client.login(username="manager", password=DEMO_PASSWORD)
+    sign_in_verified(client, User.objects.get(username="manager"))
     response = client.get(reverse("dashboard"), query)
     return {row.indicator.code: row for group in response.context["table"].strategies for row in group.rows}
 
@@ -90,6 +92,18 @@ def test_the_demo_sets_up_logins_records_and_the_published_results(demo: str, cl
     assert User.objects.get(username="coordinator.np").country.code == "NP"
     assert DemoDataset.objects.exists()
     assert "Synthetic demo data" in client.get(reverse("login")).content.decode()
+
+    # Both steps of signing in, the second with the code `sahay totp` prints (no phone needed in the demo).
+    assert "sahay totp <username>" in demo
+    assert User.objects.get(username="manager").totpdevice_set.filter(confirmed=True).count() == 1
+    signed_in = client.post(reverse("login"), {"username": "manager", "password": DEMO_PASSWORD})
+    assert signed_in["Location"].startswith(reverse("second_factor"))
+    capsys.readouterr()
+    call_command("totp", "manager")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6
+    assert client.post(reverse("second_factor"), {"code": code}).status_code == 302
+    assert client.get(reverse("indicator_reference")).status_code == 200
 
     # Every figure comes from records: no typed-in entries, no reach.
     assert not AggregateEntry.objects.exists()
@@ -219,3 +233,11 @@ def test_the_demo_refuses_the_production_profile(settings) -> None:
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="production"):
         call_command("demo", no_serve=True)
+    with pytest.raises(CommandError, match="production"):
+        call_command("totp", "manager")
+
+
+def test_totp_prints_codes_of_demo_devices_only(role_users) -> None:
+    sign_in_verified(Client(), role_users.programme_manager)  # a device with a secret of its own
+    with pytest.raises(CommandError, match="not a demo login"):
+        call_command("totp", "manager")

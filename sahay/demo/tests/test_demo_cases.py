@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import sign_in_verified
 from sahay.accounts.models import User
 from sahay.cases.models import Case, LegalCase, Referral
 from sahay.core.models import Country, Organisation
@@ -43,7 +44,7 @@ def published(indicator: str, country: str) -> int:
 
 
 def figures_2017_h1(client: Client) -> dict[tuple[str, str], int]:
-    client.login(username="manager", password=DEMO_PASSWORD)
+    sign_in_verified(client, User.objects.get(username="manager"))
     response = client.get(reverse("dashboard"), {"period": "2017-H1"})
     return {
         (row.indicator.code, country): int(figure.value)
@@ -138,6 +139,7 @@ def check_referrals_and_legal_cases() -> None:
 
 def visible_on_the_case_list(client: Client, user: User) -> QuerySet[Case]:
     assert client.login(username=user.username, password=DEMO_PASSWORD), user.username
+    sign_in_verified(client, user)  # the second factor, as the demo's device would give it
     response = client.get(reverse("case_list"))
     assert response.status_code == 200, user.username
     page = response.context["page"]
@@ -243,13 +245,11 @@ def test_no_page_outside_need_to_know_shows_a_demo_childs_name(demo: str) -> Non
         "admin",
     ]
     for username in outsiders:
-        client = Client()
-        client.force_login(User.objects.get(username=username))
+        client = sign_in_verified(Client(), User.objects.get(username=username))
         for case in cases:
             for url in pages(case):
                 body = client.get(url).content
                 assert not any(name in body for name in names), f"{username} sees a child's name on {url}"
     # ... while the child's own case worker does see it: the check above would catch a name.
-    worker = Client()
-    worker.force_login(User.objects.get(username="caseworker.th1"))
+    worker = sign_in_verified(Client(), User.objects.get(username="caseworker.th1"))
     assert names[0] in worker.get(reverse("case_detail", args=[cases[0].public_id])).content

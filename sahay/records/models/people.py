@@ -60,6 +60,8 @@ class Person(models.Model):
     contact = EncryptedTextField(_("contact"), blank=True)
     address = EncryptedTextField(_("address"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the identity was erased (retention schedule or a legal request): the de-identified record stays.
+    identity_erased_at = models.DateTimeField(_("identity erased at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["organisation", "code"]

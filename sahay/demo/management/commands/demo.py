@@ -13,6 +13,7 @@ from sahay.core.models import DemoDataset
 from sahay.demo.figures import set_demo_country_targets
 from sahay.demo.organisations import CASE_LOGINS, DEMO_LOGINS, case_staff, ensure_logins, ensure_organisations
 from sahay.demo.records import DemoRecords, purge_demo_records
+from sahay.demo.second_factor import ensure_demo_devices
 from sahay.frameworks.services import framework_load
 
 # Only for the synthetic demo on a development install; the production profile refuses to run this command.
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             partners = ensure_organisations()
             # The logins first: the cases of the records go to each partner's demo case worker.
             users = ensure_logins(DEMO_PASSWORD)
+            ensure_demo_devices(users)
             manager = next(user for user in users if user.username == "manager")
             set_demo_country_targets(programme=result.programme, set_by=manager)
             current = DemoDataset.objects.filter(pk=1, version=DEMO_DATA_VERSION, seed=SEED).exists()
@@ -66,4 +68,5 @@ class Command(BaseCommand):
         for pair in CASE_LOGINS:
             logins = f"{pair.case_worker.username} / {pair.supervisor.username}"
             self.stdout.write(f"  {logins:<39} {pair.organisation_name}")
+        self.stdout.write("Second factor: run `.venv/bin/sahay totp <username>` for the current code.")
         self.stdout.write("")

@@ -1,0 +1,74 @@
+"""New passwords, by an administrator or by an emailed link: sessions end, the second factor stays."""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sahay.audit.models import AuditAction, AuditEntry
+
+NEW_PASSWORD = "violet kettle marches north"
+
+
+def test_an_administrator_sets_a_new_password_and_every_session_ends(role_users, client_for) -> None:
+    user = role_users.programme_manager
+    old_session = client_for(user)
+    assert old_session.get(reverse("dashboard")).status_code == 200
+    admin = client_for(role_users.system_administrator)
+    url = reverse("user_password", args=[user.pk])
+
+    short = admin.post(url, {"new_password1": "short", "new_password2": "short"})
+    assert short.status_code == 200 and b"too short" in short.content
+
+    done = admin.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    # The old cookie reaches nothing; the second factor is still there.
+    assert old_session.get(reverse("dashboard"))["Location"].startswith(reverse("login"))
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    entry = AuditEntry.objects.filter(action=AuditAction.USER_CHANGED, target_id=str(user.pk)).latest("position")
+    assert entry.actor == role_users.system_administrator and entry.detail["fields"] == ["password"]
+
+
+def test_only_administrators_set_passwords_and_not_their_own(role_users, client_for) -> None:
+    admin = role_users.system_administrator
+    own = client_for(admin).post(
+        reverse("user_password", args=[admin.pk]), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert own.status_code == 200 and b"emailed link" in own.content
+    manager = client_for(role_users.programme_manager)
+    assert manager.get(reverse("user_password", args=[admin.pk])).status_code == 403
+
+
+def test_the_emailed_link_sets_a_password_but_sign_in_still_asks_the_second_factor(role_users, client_for) -> None:
+    user = role_users.me_officer
+    user.email = "me.officer@example.org"
+    user.save()
+    old_session = client_for(user)
+    TOTPDevice.objects.filter(user=user).update(confirmed=True)
+
+    visitor = Client()
+    unknown = visitor.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    known = visitor.post(reverse("password_reset"), {"email": user.email})
+    # The same answer whether the address is known or not; only the known one gets a message.
+    assert unknown["Location"] == known["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/sign-in/new-password/\S+)", mail.outbox[0].body).group(1)
+
+    form = visitor.get(link, follow=True)
+    assert form.status_code == 200 and b"Choose a new password" in form.content
+    done = visitor.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert done["Location"] == reverse("password_reset_complete")
+    assert old_session.get(reverse("dashboard"))["Location"].startswith(reverse("login"))
+    # A used link works no more.
+    assert b"has been used or has expired" in visitor.get(link, follow=True).content
+
+    # Signing in with the new password leads to the second factor, not into Sahay.
+    signed = Client().post(reverse("login"), {"username": user.username, "password": NEW_PASSWORD}, follow=True)
+    assert signed.redirect_chain and "second-factor" in signed.redirect_chain[-1][0]
+    assert signed.wsgi_request.path != reverse("dashboard")
