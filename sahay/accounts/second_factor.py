@@ -21,8 +21,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sahay.accounts.models import User
+from sahay.accounts.user_audit import audit_user
 from sahay.audit.models import AuditAction
-from sahay.audit.services import audit_record
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
@@ -98,14 +98,8 @@ def second_factor_enrol(
         codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
         StaticToken.objects.bulk_create(StaticToken(device=recovery, token=token) for token in codes)
         django_otp.login(request, confirming)
-        audit_record(
-            action=AuditAction.LOGIN,
-            actor=user,
-            request=request,
-            target_kind="user",
-            target_id=str(user.pk),
-            organisation=user.organisation,
-            detail={"step": "second_factor", "enrolled": True},
+        audit_user(
+            AuditAction.LOGIN, user, actor=user, request=request, detail={"step": "second_factor", "enrolled": True}
         )
     return Enrolled(device=confirming, recovery_codes=codes)
 
@@ -127,13 +121,11 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str, allowed
             _audit_failure(request=request, user=user)
             return False
         django_otp.login(request, device)
-        audit_record(
-            action=AuditAction.LOGIN,
+        audit_user(
+            AuditAction.LOGIN,
+            user,
             actor=user,
             request=request,
-            target_kind="user",
-            target_id=str(user.pk),
-            organisation=user.organisation,
             detail={"step": "second_factor", "device": "totp" if isinstance(device, TOTPDevice) else "recovery"},
         )
     return True
@@ -144,12 +136,4 @@ def _audit_failure(*, request: HttpRequest, user: User, enrolment: bool = False)
     detail: dict[str, object] = {"step": "second_factor", "username": user.username}
     if enrolment:
         detail["enrolment"] = True
-    audit_record(
-        action=AuditAction.LOGIN_FAILED,
-        actor=user,
-        request=request,
-        target_kind="user",
-        target_id=str(user.pk),
-        organisation=user.organisation,
-        detail=detail,
-    )
+    audit_user(AuditAction.LOGIN_FAILED, user, actor=user, request=request, detail=detail)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from sahay.accounts.models import Role, ScopeKind, User
 from sahay.accounts.rights import Right
 from sahay.accounts.sessions import sessions_end
+from sahay.accounts.user_audit import audit_user
 from sahay.audit.models import AuditAction
-from sahay.audit.services import audit_record
 from sahay.core.models import Country, Organisation
 
 PROTECTED_FIELDS = ("role", "country", "organisation", "is_active", "is_staff", "is_superuser")
@@ -81,37 +81,22 @@ def user_create(
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         user.save()
-        audit_record(
-            action=AuditAction.USER_CREATED,
-            actor=actor,
-            target_kind="user",
-            target_id=str(user.pk),
-            organisation=organisation,
-            detail={"role": role.code},
-        )
+        audit_user(AuditAction.USER_CREATED, user, actor=actor, detail={"role": role.code}, organisation=organisation)
     return user
 
 
 def _audit_user_change(*, actor: User, user: User, changed: list[str], previous: Organisation | None) -> None:
     """The change of a user, and (as well) the change of their permissions when one of those fields moved."""
     organisation = user.organisation or previous
-    audit_record(
-        action=AuditAction.USER_CHANGED,
-        actor=actor,
-        target_kind="user",
-        target_id=str(user.pk),
-        organisation=organisation,
-        detail={"fields": changed},
-    )
+    audit_user(AuditAction.USER_CHANGED, user, actor=actor, detail={"fields": changed}, organisation=organisation)
     permission_changes = [field for field in changed if field in PERMISSION_FIELDS]
     if permission_changes:
-        audit_record(
-            action=AuditAction.PERMISSION_CHANGED,
+        audit_user(
+            AuditAction.PERMISSION_CHANGED,
+            user,
             actor=actor,
-            target_kind="user",
-            target_id=str(user.pk),
-            organisation=organisation,
             detail={"fields": permission_changes},
+            organisation=organisation,
         )
 
 
@@ -176,13 +161,11 @@ def password_set(*, user: User, password: str, actor: User | None, request: Http
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_record(
-            action=AuditAction.USER_CHANGED,
+        audit_user(
+            AuditAction.USER_CHANGED,
+            user,
             actor=actor or user,
             request=request,
-            target_kind="user",
-            target_id=str(user.pk),
-            organisation=user.organisation,
             detail={"fields": ["password"], "by": "administrator" if actor else "emailed link"},
         )
         sessions_end(user)

@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from sahay.accounts.models import User, UserSession
 from sahay.accounts.rights import Right
+from sahay.accounts.user_audit import audit_user
 from sahay.audit.models import AuditAction
-from sahay.audit.services import audit_record, client_ip
+from sahay.audit.services import client_ip
 
 # Kept in the Django session: the session key its UserSession row was made for, and the last activity.
 TRACKED_KEY = "_sahay_tracked_session"
@@ -115,15 +116,7 @@ def user_sessions_end(*, actor: User, user: User, request: HttpRequest | None = 
     except_key = request.session.session_key if request is not None and actor.pk == user.pk else None
     with transaction.atomic():
         ended = sessions_end(user, except_key=except_key)
-        audit_record(
-            action=AuditAction.USER_CHANGED,
-            actor=actor,
-            request=request,
-            target_kind="user",
-            target_id=str(user.pk),
-            organisation=user.organisation,
-            detail={"sessions": "ended"},
-        )
+        audit_user(AuditAction.USER_CHANGED, user, actor=actor, request=request, detail={"sessions": "ended"})
     return ended
 
 

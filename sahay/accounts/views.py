@@ -35,6 +35,7 @@ from sahay.accounts.second_factor import (
     session_verified,
 )
 from sahay.accounts.services import user_create, user_set_active, user_update
+from sahay.accounts.user_audit import audit_user
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record, client_ip
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
@@ -58,15 +59,7 @@ class SignInView(auth_views.LoginView):
         with transaction.atomic():
             super().form_valid(form)
             if isinstance(user, User):
-                audit_record(
-                    action=AuditAction.LOGIN,
-                    actor=user,
-                    request=self.request,
-                    target_kind="user",
-                    target_id=str(user.pk),
-                    organisation=user.organisation,
-                    detail={"step": "password"},
-                )
+                audit_user(AuditAction.LOGIN, user, actor=user, request=self.request, detail={"step": "password"})
         return HttpResponseRedirect(reverse("second_factor") + "?" + urlencode({"next": self.get_success_url()}))
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
@@ -162,14 +155,7 @@ class SignOutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with transaction.atomic():
             if isinstance(request.user, User):
-                audit_record(
-                    action=AuditAction.LOGOUT,
-                    actor=request.user,
-                    request=request,
-                    target_kind="user",
-                    target_id=str(request.user.pk),
-                    organisation=request.user.organisation,
-                )
+                audit_user(AuditAction.LOGOUT, request.user, actor=request.user, request=request)
             return super().post(request, *args, **kwargs)
 
 
