@@ -1,8 +1,8 @@
 """Erasing identities and case narratives: on the retention schedule, or at once on a legal request.
 
 What figures count stays (the person's record, sex, country, roles, services, cases and their dates, and
-the age milestones `turns_12_on`/`turns_18_on`), so every figure is identical after an erasure. What
-identifies goes: name, contact, address, exact date of birth (the year is kept as an estimate), the
+age milestones moved to the next date anything compares them with), so every figure is identical after
+an erasure. What identifies goes: name, contact, address, exact date of birth (the year is kept as an estimate), the
 texts of the cases and services, and the attachments. Audit entries carry opaque ids only.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +36,8 @@ from sahay.cases.models import (
     PlanGoal,
     Referral,
 )
-from sahay.records.models import Household, Person, Service
+from sahay.frameworks.models import Programme
+from sahay.records.models import Household, Participation, Person, Service
 from sahay.records.models.people import years_after
 
 logger = logging.getLogger("sahay.retention")
@@ -89,6 +90,32 @@ def _case_narratives_erase(cases: QuerySet[Case], purge: Purge, *, dry_run: bool
             attachments.delete()
 
 
+def age_comparison_dates(person: Person) -> list[date]:
+    """Every date on which a figure or a page compares the person's age with a milestone: activity dates,
+    service starts, the starts of the periods a service runs into (a period counts age on its first day),
+    and the days the person's cases opened."""
+    today = timezone.localdate()
+    programme_starts = list(Programme.objects.values_list("start", flat=True))
+    dates = set(Participation.objects.filter(person=person).values_list("activity__date", flat=True))
+    dates |= set(Case.objects.filter(person=person).values_list("opened_on", flat=True))
+    for start, end in Service.objects.filter(person=person).values_list("start", "end"):
+        last = end or today
+        dates.add(start)
+        period_starts = [date(year, month, 1) for year in range(start.year, last.year + 1) for month in (1, 7)]
+        dates |= {day for day in [*period_starts, *programme_starts] if start < day <= last}
+    return sorted(dates)
+
+
+def coarse_milestone(milestone: date | None, comparisons: list[date]) -> date | None:
+    """The first comparison date on or after the milestone; past the last one, the day after it.
+
+    Any date in between classifies every comparison date exactly as the true milestone does."""
+    if milestone is None or not comparisons:
+        return None  # unknown, or never compared: nothing depends on it
+    later = [day for day in comparisons if day >= milestone]
+    return later[0] if later else comparisons[-1] + timedelta(days=1)
+
+
 def _identity_erase(
     person: Person, purge: Purge, *, dry_run: bool, actor: User | None, reason: str, request: HttpRequest | None
 ) -> None:
@@ -100,13 +127,26 @@ def _identity_erase(
         return
     outcomes.update(outcome="")
     if person.birth_date is not None:
-        # The year stays as an estimate; the milestones stay as they were, so ages on any date count as before.
         person.birth_year_estimated = person.birth_date.year
     person.birth_date = None
+    # The milestones would give the birthday away: each moves to the next date on which anything compares
+    # the person's age, so every age on those dates, and so every figure, stays as it was.
+    comparisons = age_comparison_dates(person)
+    person.turns_12_on = coarse_milestone(person.turns_12_on, comparisons)
+    person.turns_18_on = coarse_milestone(person.turns_18_on, comparisons)
     person.name = person.contact = person.address = ""
     person.identity_erased_at = timezone.now()
     person.save(
-        update_fields=["birth_date", "birth_year_estimated", "name", "contact", "address", "identity_erased_at"]
+        update_fields=[
+            "birth_date",
+            "birth_year_estimated",
+            "turns_12_on",
+            "turns_18_on",
+            "name",
+            "contact",
+            "address",
+            "identity_erased_at",
+        ]
     )
     audit_record(
         action=AuditAction.IDENTITY_ERASED,

@@ -159,3 +159,51 @@ def test_an_administrator_erases_through_the_pages(case_world, client_for) -> No
     assert audit_verify().ok
     # Nobody else may erase.
     assert client_for(case_world.supervisor).post(found["Location"], {"reason": "x"}).status_code == 403
+
+
+def test_erasure_leaves_no_date_of_birth_to_work_out_and_figures_unchanged(case_world) -> None:
+    from sahay.records.models.people import years_after
+    from sahay.records.services import RoleSpec, person_save, service_save
+
+    worker = case_world.worker
+    born = date(2006, 3, 15)
+    child = person_save(
+        saved_by=worker,
+        organisation=worker.organisation,
+        code="TH-B-1",
+        sex="female",
+        birth_date=born,
+        roles=[RoleSpec(role="victim", start=date(2017, 2, 1))],
+    )
+    service_save(
+        saved_by=worker,
+        organisation=worker.organisation,
+        kind="medical",
+        start=date(2017, 2, 10),
+        end=date(2019, 1, 5),
+        person=child,
+    )
+    before = figure_snapshot(), age_cells()
+    person_erase(person=child, erased_by=case_world.system_administrator, reason="Court order 2")
+    child.refresh_from_db()
+    # The milestones sit on the dates figures compare them with, not on birthdays.
+    assert child.turns_12_on == date(2018, 7, 1) != years_after(born, 12)
+    assert child.turns_18_on == date(2019, 1, 2) != years_after(born, 18)
+    assert (child.birth_date, child.birth_year_estimated) == (None, 2006)
+    assert (figure_snapshot(), age_cells()) == before
+
+
+def age_cells() -> list[dict[str, int]]:
+    """OUT-6 (victims with specialised help) split by sex and age band, per semester and year the child spans."""
+    from sahay.figures.engine.counting import Window, tally
+    from sahay.figures.engine.rules import CountingRule
+    from sahay.frameworks.models import Indicator
+
+    rule = CountingRule.parse(Indicator.objects.get(code="OUT-6").counting_rule)
+    windows = [Window(date(2017, 1, 1), date(2017, 6, 30)), Window(date(2017, 7, 1), date(2017, 12, 31))]
+    windows += [Window(date(2018, 1, 1), date(2018, 12, 31)), Window(date(2019, 1, 1), date(2019, 6, 30))]
+    windows += [Window(date(2017, 1, 1), date(2019, 12, 31))]
+    return [
+        tally(rule, window=window, today=date(2026, 11, 28), grouping="programme", disaggregate=True)[None].cells
+        for window in windows
+    ]
