@@ -7,6 +7,7 @@ Failures are audited as failed sign-ins (step "second_factor") and count towards
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -73,6 +74,15 @@ def _normalised(code: str) -> str:
     return "".join(code.split()).lower()
 
 
+def recovery_digest(code: str) -> str:
+    """What is stored of a recovery code: a hash, so a copy of the database holds no usable code.
+
+    The codes are random (40 bits and more), so an unsalted hash, cut to the column's 16 characters, is
+    as hard to reverse as guessing the code itself; it survives a change of SECRET_KEY.
+    """
+    return hashlib.sha256(_normalised(code).encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Enrolled:
     device: TOTPDevice
@@ -96,7 +106,7 @@ def second_factor_enrol(
         StaticDevice.objects.filter(user=user).delete()
         recovery = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
         codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=token) for token in codes)
+        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=recovery_digest(code)) for code in codes)
         django_otp.login(request, confirming)
         audit_user(
             AuditAction.LOGIN, user, actor=user, request=request, detail={"step": "second_factor", "enrolled": True}
@@ -113,9 +123,10 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str, allowed
     with transaction.atomic():
         device: TOTPDevice | StaticDevice | None = None
         if allowed:
-            model = TOTPDevice if SIX_DIGITS.fullmatch(token) else StaticDevice
+            is_totp = SIX_DIGITS.fullmatch(token) is not None
+            model = TOTPDevice if is_totp else StaticDevice
             device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
-            if device is not None and not device.verify_token(token):
+            if device is not None and not device.verify_token(token if is_totp else recovery_digest(token)):
                 device = None
         if device is None:
             _audit_failure(request=request, user=user)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sahay.accounts.second_factor import device_code
+from sahay.accounts.second_factor import device_code, recovery_digest
 from sahay.audit.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,9 @@ def test_without_a_device_the_user_sets_one_up_and_gets_ten_recovery_codes(clien
     assert done.status_code == 200
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", done.content.decode())
     assert len(codes) == 10
-    assert set(StaticToken.objects.values_list("token", flat=True)) == set(codes)
+    # Only their hashes are kept.
+    assert set(StaticToken.objects.values_list("token", flat=True)) == {recovery_digest(code) for code in codes}
+    assert not set(StaticToken.objects.values_list("token", flat=True)) & set(codes)
     device.refresh_from_db()
     assert device.confirmed
     assert client.get(reverse("indicator_reference")).status_code == 200
@@ -123,7 +125,7 @@ def test_a_recovery_code_works_once(role_users):
 
     with_device(role_users.me_officer)
     recovery = StaticDevice.objects.create(user=role_users.me_officer, name="Recovery codes", confirmed=True)
-    recovery.token_set.create(token="abcdefgh")
+    recovery.token_set.create(token=recovery_digest("abcdefgh"))
     first, second = Client(), Client()
     password_step(first, "me")
     password_step(second, "me")
