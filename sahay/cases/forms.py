@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sahay.accounts.models import User
@@ -15,11 +16,6 @@ from sahay.records.forms import DATE, blank_first
 from sahay.records.models import Household, PersonRole, Service, Sex, TrackedItem
 
 TEXT = forms.Textarea(attrs={"rows": 3})
-
-
-class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj)
 
 
 class HouseholdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -58,12 +54,12 @@ class CaseRegisterForm(forms.Form):
     intake = forms.ChoiceField(label=_("How the case came in"), choices=blank_first(Case.Intake.choices))
     exploitation = forms.ChoiceField(label=_("Type of exploitation"), choices=blank_first(Case.Exploitation.choices))
     opened_on = forms.DateField(label=_("Opened on"), widget=DATE)
-    case_worker = UserChoiceField(label=_("Case worker"), queryset=User.objects.none(), required=False)
+    case_worker = forms.ModelChoiceField(label=_("Case worker"), queryset=User.objects.none(), required=False)
     summary = forms.CharField(label=_("Summary"), required=False, widget=TEXT)
 
-    def __init__(self, *args: Any, case_workers: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case_workers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case_worker"].queryset = User.objects.filter(pk__in=[user.pk for user in case_workers])  # type: ignore[attr-defined]
+        self.fields["case_worker"].queryset = case_workers  # type: ignore[attr-defined]
 
     def new_child(self) -> NewChild:
         data = self.cleaned_data
@@ -91,22 +87,22 @@ class CaseCloseForm(VersionedForm):
 
 
 class CaseAssignForm(VersionedForm):
-    case_worker = UserChoiceField(label=_("Case worker"), queryset=User.objects.none())
+    case_worker = forms.ModelChoiceField(label=_("Case worker"), queryset=User.objects.none())
 
-    def __init__(self, *args: Any, case_workers: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case_workers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case_worker"].queryset = User.objects.filter(pk__in=[user.pk for user in case_workers])  # type: ignore[attr-defined]
+        self.fields["case_worker"].queryset = case_workers  # type: ignore[attr-defined]
 
 
 class ReassignForm(forms.Form):
-    from_worker = UserChoiceField(label=_("Open cases of"), queryset=User.objects.none())
-    to_worker = UserChoiceField(label=_("Move to"), queryset=User.objects.none())
+    from_worker = forms.ModelChoiceField(label=_("Open cases of"), queryset=User.objects.none())
+    to_worker = forms.ModelChoiceField(label=_("Move to"), queryset=User.objects.none())
 
-    def __init__(self, *args: Any, case_workers: list[User], holders: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case_workers: QuerySet[User], holders: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A leaving case worker may already be deactivated: their cases can still be moved.
         self.fields["from_worker"].queryset = holders  # type: ignore[attr-defined]
-        self.fields["to_worker"].queryset = User.objects.filter(pk__in=[user.pk for user in case_workers])  # type: ignore[attr-defined]
+        self.fields["to_worker"].queryset = case_workers  # type: ignore[attr-defined]
 
 
 class ConsentForm(forms.Form):
@@ -145,11 +141,11 @@ class DoneOnForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     due_on = forms.DateField(label=_("Visit due on"), widget=DATE)
-    visited_by = UserChoiceField(label=_("Who visits"), queryset=User.objects.none())
+    visited_by = forms.ModelChoiceField(label=_("Who visits"), queryset=User.objects.none())
 
-    def __init__(self, *args: Any, case_workers: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case_workers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["visited_by"].queryset = User.objects.filter(pk__in=[user.pk for user in case_workers])  # type: ignore[attr-defined]
+        self.fields["visited_by"].queryset = case_workers  # type: ignore[attr-defined]
 
 
 class CaseServiceForm(forms.Form):
@@ -197,12 +193,12 @@ class ReferralAnswerForm(forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    assigned_to = UserChoiceField(label=_("Case worker"), queryset=User.objects.none(), required=False)
+    assigned_to = forms.ModelChoiceField(label=_("Case worker"), queryset=User.objects.none(), required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
 
-    def __init__(self, *args: Any, case_workers: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case_workers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = User.objects.filter(pk__in=[user.pk for user in case_workers])  # type: ignore[attr-defined]
+        self.fields["assigned_to"].queryset = case_workers  # type: ignore[attr-defined]
 
 
 class LegalCaseForm(VersionedForm):
@@ -259,7 +255,7 @@ class FindCaseForm(forms.Form):
 class CaseSearchForm(forms.Form):
     code = forms.CharField(label=_("Code"), required=False, max_length=40)
     status = forms.ChoiceField(label=_("Status"), choices=blank_first(Case.Status.choices, _("any")), required=False)
-    case_worker = UserChoiceField(
+    case_worker = forms.ModelChoiceField(
         label=_("Case worker"), queryset=User.objects.none(), required=False, empty_label=_("anyone")
     )
     follow_up_due = forms.BooleanField(label=_("Follow-up due"), required=False)
@@ -270,8 +266,8 @@ class CaseSearchForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    user = UserChoiceField(label=_("Share with"), queryset=User.objects.none())
+    user = forms.ModelChoiceField(label=_("Share with"), queryset=User.objects.none())
 
-    def __init__(self, *args: Any, case_workers: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case_workers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(pk__in=[user.pk for user in case_workers])  # type: ignore[attr-defined]
+        self.fields["user"].queryset = case_workers  # type: ignore[attr-defined]

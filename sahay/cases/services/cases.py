@@ -7,12 +7,14 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
+from sahay.accounts.selectors import users_holding
 from sahay.audit.models import AuditAction
 from sahay.cases.models import Case, CaseShare
 from sahay.cases.policy import CaseAccess, CaseAction
@@ -24,13 +26,9 @@ from sahay.records.services import person_save
 CHILD_ROLES = (PersonRole.Role.VICTIM, PersonRole.Role.AT_RISK_CHILD)
 
 
-def case_workers_of(organisation: Organisation) -> list[User]:
+def case_workers_of(organisation: Organisation) -> QuerySet[User]:
     """The active users of the organisation who may hold a caseload."""
-    return [
-        user
-        for user in User.objects.filter(organisation=organisation, is_active=True).select_related("role")
-        if user.has_perm(Right.WORK_CASES.permission)
-    ]
+    return users_holding(Right.WORK_CASES).filter(organisation=organisation)
 
 
 def _check_case_worker(case_worker: User | None, organisation: Organisation, errors: dict[str, str]) -> None:

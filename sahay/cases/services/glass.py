@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from sahay.accounts.models import User
 from sahay.audit.models import AuditAction
 from sahay.cases.models import Case, GlassAccess, Notice
-from sahay.cases.policy import may_break_glass as policy_may_break_glass
-from sahay.cases.policy import reaches_of
+from sahay.cases.policy import CaseAccess
 from sahay.cases.services.common import audit_case
 from sahay.cases.services.referrals import notify, supervisors_of
 
@@ -25,7 +24,7 @@ MINIMUM_REASON_LENGTH = 15
 def break_glass(*, case: Case, user: User, reason: str, request: HttpRequest | None = None) -> GlassAccess:
     """Grant the user alone access to the case's protected data until the limit; the case's organisation
     is told. Legal and offender details stay closed (see policy.POLICY)."""
-    if not policy_may_break_glass(user, case, reaches_of(user, case)):
+    if not CaseAccess.of(user, case).may_break_glass:
         raise PermissionDenied
     reason = reason.strip()
     if len(reason) < MINIMUM_REASON_LENGTH:
@@ -47,6 +46,6 @@ def break_glass(*, case: Case, user: User, reason: str, request: HttpRequest | N
             reason=reason,
             detail={"minutes": settings.SAHAY_BREAK_GLASS_MINUTES},
         )
-        recipients = supervisors_of(case.organisation) + ([case.case_worker] if case.case_worker else [])
+        recipients = [*supervisors_of(case.organisation), *([case.case_worker] if case.case_worker else [])]
         notify(recipients, Notice.Kind.BREAK_GLASS, case)
     return access

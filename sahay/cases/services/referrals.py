@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
+from sahay.accounts.selectors import users_holding
 from sahay.audit.models import AuditAction
 from sahay.cases.models import Case, Consent, Notice, Referral
 from sahay.cases.policy import CaseAction
@@ -19,11 +23,12 @@ from sahay.cases.services.common import audit_case, require
 from sahay.core.models import Organisation
 
 
-def supervisors_of(organisation: Organisation) -> list[User]:
-    return [user for user in case_workers_of(organisation) if user.has_perm(Right.SUPERVISE_CASES.permission)]
+def supervisors_of(organisation: Organisation) -> QuerySet[User]:
+    return users_holding(Right.SUPERVISE_CASES).filter(organisation=organisation)
 
 
-def notify(recipients: list[User], kind: str, case: Case, **links: object) -> None:
+def notify(recipients: Iterable[User], kind: str, case: Case, **links: object) -> None:
+    """One notice per recipient, however often they are named."""
     Notice.objects.bulk_create(
         [
             Notice(recipient=user, kind=kind, case=case, **links)
@@ -48,7 +53,7 @@ def case_refer(
     errors: dict[str, str] = {}
     if to_organisation.pk == case.organisation_id:
         errors["to_organisation"] = _("Choose another organisation than the case's own.")
-    elif not supervisors_of(to_organisation):
+    elif not supervisors_of(to_organisation).exists():
         errors["to_organisation"] = _("%(organisation)s has no case supervisor in Sahay to answer a referral.") % {
             "organisation": to_organisation
         }

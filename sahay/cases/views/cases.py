@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -163,7 +164,6 @@ def case_detail(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
         context["glass"] = GlassAccess.objects.filter(
             case=case, user=request.user, expires_at__gt=timezone.now()
         ).first()
-    context["has_legal_case"] = hasattr(case, "legal_case")
     return render(request, "cases/case_detail.html", context)
 
 
@@ -322,7 +322,7 @@ def case_break_glass(request: AuthenticatedRequest, public_id: str) -> HttpRespo
     return render(
         request,
         "cases/break_glass.html",
-        {"case": case, "form": form, "age_band": age_band(case), "minutes": _glass_minutes()},
+        {"case": case, "form": form, "age_band": age_band(case), "minutes": settings.SAHAY_BREAK_GLASS_MINUTES},
     )
 
 
@@ -332,12 +332,6 @@ def case_find_by_public_id(request: AuthenticatedRequest, public_id: str) -> Cas
     if case is None or not CaseAccess.of(request.user, case).may_break_glass:
         raise Http404
     return case
-
-
-def _glass_minutes() -> int:
-    from django.conf import settings
-
-    return int(settings.SAHAY_BREAK_GLASS_MINUTES)
 
 
 @right_required(Right.WORK_CASES)

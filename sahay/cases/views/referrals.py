@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 
 from sahay.accounts.decorators import right_required
 from sahay.accounts.rights import Right
+from sahay.accounts.selectors import users_holding
 from sahay.cases import forms as case_forms
 from sahay.cases.models import Consent
 from sahay.cases.policy import CaseAction
 from sahay.cases.selectors import age_band, incoming_referrals, referral_for_answer
 from sahay.cases.services.care import has_consent
 from sahay.cases.services.cases import case_workers_of
-from sahay.cases.services.referrals import case_refer, referral_answer, supervisors_of
+from sahay.cases.services.referrals import case_refer, referral_answer
 from sahay.cases.views.common import case_form_page, case_page, fetch
 from sahay.core.models import Organisation
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate
@@ -25,11 +26,14 @@ from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate
 @case_page()
 def case_refer_page(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     case, access = fetch(request, public_id, CaseAction.REFER)
-    receivers = Organisation.objects.filter(is_active=True, kind=Organisation.Kind.PARTNER).exclude(
-        pk=case.organisation_id
-    )
     # Only organisations with a case supervisor can answer; the child's own country first.
-    receivers = receivers.filter(pk__in=[org.pk for org in receivers if supervisors_of(org)])
+    receivers = (
+        Organisation.objects.filter(
+            is_active=True, kind=Organisation.Kind.PARTNER, users__in=users_holding(Right.SUPERVISE_CASES)
+        )
+        .exclude(pk=case.organisation_id)
+        .distinct()
+    )
     form = case_forms.ReferralForm(request.POST or None, organisations=receivers.order_by("-country", "name"))
     consented = has_consent(case, Consent.Purpose.REFERRAL)
     if consented:
