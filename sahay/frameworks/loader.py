@@ -117,6 +117,11 @@ def _check_meaning(file_name: str, data: dict[str, Any]) -> None:
             CountingRule.parse(indicator["rule"], f"{where}.rule")
         except RuleError as error:
             fail(error.location, error.problem)
+        for language, text in indicator.get("statement", {}).items():
+            try:
+                text.format(place="", value="")
+            except (KeyError, IndexError, ValueError):
+                fail(f"{where}.statement.{language}", "may hold only the placeholders {place} and {value}")
         if indicator["strategy"] not in strategy_codes:
             fail(
                 f"{where}.strategy", f"“{indicator['strategy']}” is not one of the strategies {sorted(strategy_codes)}"

@@ -20,6 +20,8 @@ class Programme(models.Model):
     on_track_threshold = models.DecimalField(_("on track from"), max_digits=4, decimal_places=3)
     at_risk_threshold = models.DecimalField(_("at risk from"), max_digits=4, decimal_places=3)
     countries = models.ManyToManyField(Country, related_name="programmes", verbose_name=_("countries"))
+    # How the programme is published as an IATI activity (the framework file's `programme.iati`).
+    iati = models.JSONField(_("IATI publishing"), default=dict, blank=True)
 
     class Meta:
         ordering = ["start", "code"]
@@ -80,6 +82,9 @@ class Indicator(models.Model):
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     about_victims = models.BooleanField(_("about victims"), default=False)
+    # A sentence stating the result in reports, with {place} and {value}: "In {place}, {value} children ...".
+    statement_en = models.TextField(_("statement (English)"), blank=True)
+    statement_nl = models.TextField(_("statement (Dutch)"), blank=True)
     is_target = models.BooleanField(_("programme target"), default=False)
     position = models.PositiveIntegerField(default=0)
 
@@ -103,6 +108,10 @@ class Indicator(models.Model):
     @property
     def unit(self) -> str:
         return pick(en=self.unit_en, nl=self.unit_nl)
+
+    @property
+    def statement(self) -> str:
+        return pick(en=self.statement_en, nl=self.statement_nl)
 
     @property
     def counts_unique(self) -> bool:

@@ -83,6 +83,7 @@ def _apply(file_name: str, data: dict[str, Any]) -> Programme:
             "end": date.fromisoformat(source["end"]),
             "on_track_threshold": Decimal(str(source["thresholds"]["on_track"])),
             "at_risk_threshold": Decimal(str(source["thresholds"]["at_risk"])),
+            "iati": source.get("iati", {}),
         },
     )
     programme.countries.set(countries.values())
@@ -110,6 +111,7 @@ def _apply(file_name: str, data: dict[str, Any]) -> Programme:
                 "direction": entry["direction"],
                 "source": entry["source"],
                 "about_victims": entry.get("about_victims", False),
+                **_text(entry.get("statement", {"en": "", "nl": ""}), "statement"),
                 "is_target": "target" in entry,
                 "position": position,
             },

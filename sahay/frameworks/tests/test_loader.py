@@ -121,6 +121,14 @@ def _bad_period(data: dict) -> None:
     data["indicators"][0]["targets"] = [{"period": "2017-H3", "value": 10}]
 
 
+def _statement_with_unknown_placeholder(data: dict) -> None:
+    data["indicators"][11]["statement"]["nl"] = "In {land} werden {value} bijeenkomsten gehouden."
+
+
+def _statement_without_value(data: dict) -> None:
+    data["indicators"][11]["statement"]["en"] = "In {place}, meetings were held."
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("change", "location", "problem"),
@@ -132,6 +140,8 @@ def _bad_period(data: dict) -> None:
         (_unknown_country, "programme.countries[9]", "“ZZ” is not a known country"),
         (_target_for_foreign_country, "indicators[0].targets[0].country", "“FR” is not a programme country"),
         (_bad_period, "indicators[0].targets[0].period", "does not match"),
+        (_statement_with_unknown_placeholder, "indicators[11].statement.nl", "only the placeholders {place} and"),
+        (_statement_without_value, "indicators[11].statement.en", "does not match"),
     ],
 )
 def test_a_broken_file_names_file_path_and_problem_and_changes_nothing(
