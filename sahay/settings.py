@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "sahay.records",
     "sahay.cases",
     "sahay.figures",
+    "sahay.reports",
+    "sahay.exports",
     "sahay.demo",
 ]
 
@@ -253,6 +255,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SAHAY_LOG_LEVEL", "INFO")},
+    # WeasyPrint and fontTools narrate every step of a PDF at INFO: only their warnings are worth reading.
+    "loggers": {
+        name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "matplotlib")
+    },
 }
 
 # Where the default results framework ships; `sahay demo` loads it.

@@ -45,6 +45,8 @@ urlpatterns = [
     path("account/sessions/<int:session_id>/end/", session_views.session_end_view, name="session_end"),
     path("session/keep-alive/", session_views.session_keepalive, name="session_keepalive"),
     path("audit/", include("sahay.audit.urls")),
+    path("reports/", include("sahay.reports.urls")),
+    path("exports/", include("sahay.exports.urls")),
     path("sign-in/", login_not_required(account_views.SignInView.as_view()), name="login"),
     path("sign-in/second-factor/", account_views.second_factor, name="second_factor"),
     path("sign-in/second-factor/set-up/", account_views.second_factor_enrol_view, name="second_factor_enrol"),

@@ -23,6 +23,11 @@ class Right(StrEnum):
     BREAK_GLASS = "break_glass"
     OVERRIDE_CONSENT = "override_consent"
     VIEW_AUDIT = "view_audit"
+    # Half-year reporting: a country coordinator submits the country's figures for a period, a programme
+    # manager approves them (or returns them) and issues reports; staff write the reports' narratives.
+    SUBMIT_PERIODS = "submit_periods"
+    APPROVE_PERIODS = "approve_periods"
+    WRITE_REPORTS = "write_reports"
 
     @property
     def permission(self) -> str:

@@ -42,6 +42,11 @@ class AuditAction(models.TextChoices):
     PERMISSION_CHANGED = "permission_changed", _("role or scope changed")
     ACCESS_DENIED = "access_denied", _("access denied")
     IDENTITY_ERASED = "identity_erased", _("identity erased")
+    PERIOD_SUBMITTED = "period_submitted", _("period submitted")
+    PERIOD_RETURNED = "period_returned", _("period returned")
+    PERIOD_APPROVED = "period_approved", _("period approved")
+    PERIOD_CORRECTED = "period_corrected", _("approved period corrected")
+    REPORT_APPROVED = "report_approved", _("report approved")
 
 
 class AuditAppendOnlyError(RuntimeError):

@@ -15,6 +15,7 @@ from sahay.core.models import Country, Organisation
 from sahay.core.periods import Period, PeriodKind
 from sahay.figures.models import DISAGGREGATION_CELLS, AggregateEntry, AggregateEntryChange
 from sahay.frameworks.models import Indicator
+from sahay.reports.locks import correction_record, correction_require_reason, range_days
 
 
 def allowed_cells(indicator: Indicator) -> list[str]:
@@ -114,6 +115,10 @@ def aggregate_entry_save(
         value=value,
         saved_by=saved_by,
     )
+    # A typed-in figure of an approved period is a correction too: its comment is the reason.
+    locked = correction_require_reason(
+        country_id=country.pk, days=range_days(period.start, period.end), reason=comment, field="comment"
+    )
     with transaction.atomic():
         entry = (
             AggregateEntry.objects.select_for_update()
@@ -150,5 +155,13 @@ def aggregate_entry_save(
             return entry
         AggregateEntryChange.objects.create(
             entry=entry, changed_by=saved_by, old_value=old_value, new_value=value, comment=comment.strip()
+        )
+        correction_record(
+            reviews=locked,
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="aggregate_entry",
+            record_id=str(entry.pk),
+            reason=comment,
         )
     return entry

@@ -26,6 +26,8 @@ from sahay.figures.services import aggregate_entry_save
 from sahay.figures.sources import figure_breakdown
 from sahay.frameworks.models import Indicator, Programme
 from sahay.frameworks.selectors import current_programme
+from sahay.reports.models import Report
+from sahay.reports.selectors import published_table
 
 
 def _chosen_period(request: HttpRequest, user: User, programme: Programme) -> Period:
@@ -38,7 +40,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not user.has_perm(Right.VIEW_FIGURES.permission):
         if user.has_perm(Right.VIEW_PUBLISHED_FIGURES.permission):
-            return render(request, "figures/published.html")
+            return _published_dashboard(request)
         if user.has_perm(Right.MANAGE_USERS.permission):
             return redirect("user_list")
         if user.has_perm(Right.WORK_CASES.permission):
@@ -60,6 +62,25 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "scope": scope_of(user),
         },
     )
+
+
+def _published_dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """The donor's dashboard: approved figures only, after disclosure control."""
+    programme = current_programme()
+    table = published_table(programme=programme, period_code=request.GET.get("period")) if programme else None
+    approved_periods = (
+        sorted(
+            set(
+                Report.objects.for_place(programme=programme, country=None)
+                .filter(status=Report.Status.APPROVED)
+                .values_list("period_code", flat=True)
+            ),
+            reverse=True,
+        )
+        if programme
+        else []
+    )
+    return render(request, "figures/published.html", {"table": table, "periods": approved_periods})
 
 
 @right_required(Right.VIEW_FIGURES)

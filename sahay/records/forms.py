@@ -120,6 +120,15 @@ class ExternalOrganisationForm(CaptureForm):
     )
 
 
+def correction_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason for the correction"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed only when the record lies in a half year whose figures are approved."),
+    )
+
+
 class ActivityForm(CaptureForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Activity.Kind.choices)
     training_topic = forms.ChoiceField(
@@ -140,6 +149,7 @@ class ActivityForm(CaptureForm):
         required=False,
         help_text=_("The schools of a school outreach, the companies of a dialogue."),
     )
+    correction_reason = correction_reason_field()
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, organisations=organisations, **kwargs)
@@ -157,6 +167,7 @@ class ServiceForm(CaptureForm):
     household_code = forms.CharField(label=_("Or household (code)"), required=False, max_length=40)
     start = forms.DateField(label=_("From"), widget=DATE)
     end = forms.DateField(label=_("Until"), required=False, widget=DATE, help_text=_("Empty while it goes on."))
+    correction_reason = correction_reason_field()
 
 
 class TrackedItemForm(CaptureForm):
@@ -206,7 +217,8 @@ class AddPeopleForm(forms.Form):
         label=_("People who came to recent activities"), required=False, widget=forms.CheckboxSelectMultiple
     )
     completed = forms.BooleanField(label=_("They completed the activity"), required=False)
-    field_order = ["picked", "codes", "completed"]
+    correction_reason = correction_reason_field()
+    field_order = ["picked", "codes", "completed", "correction_reason"]
 
     def __init__(self, *args: Any, recent: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

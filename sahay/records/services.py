@@ -33,6 +33,7 @@ from sahay.records.models import (
     TrackedItem,
     TrackedItemStatus,
 )
+from sahay.reports.locks import correction_record, correction_require_reason, range_days
 
 
 def require_capture_scope(user: User, organisation: Organisation) -> None:
@@ -206,6 +207,7 @@ def activity_save(
     area: AdministrativeArea | None = None,
     reached_organisations: Sequence[ExternalOrganisation] = (),
     activity: Activity | None = None,
+    correction_reason: str = "",
 ) -> Activity:
     require_capture_scope(saved_by, organisation)
     errors: dict[str, str] = {}
@@ -224,6 +226,12 @@ def activity_save(
         errors["area"] = _("%(area)s lies in another country.") % {"area": area}
     if errors:
         raise ValidationError(errors)
+    # An activity counts in the period of its date: its old date and its new one may both be locked.
+    locked = correction_require_reason(
+        country_id=organisation.country_id,
+        days=[date, activity.date if activity else None],
+        reason=correction_reason,
+    )
     with transaction.atomic():
         activity = activity or Activity()
         activity.organisation, activity.country, activity.kind, activity.title = (
@@ -241,6 +249,14 @@ def activity_save(
         )
         activity.save()
         activity.reached_organisations.set(reached_organisations)
+        correction_record(
+            reviews=locked,
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="activity",
+            record_id=activity.public_id,
+            reason=correction_reason,
+        )
     return activity
 
 
@@ -252,10 +268,11 @@ class Attendance:
 
 
 def participations_record(
-    *, saved_by: User, activity: Activity, attendances: Sequence[Attendance]
+    *, saved_by: User, activity: Activity, attendances: Sequence[Attendance], correction_reason: str = ""
 ) -> list[Participation]:
     """Add everyone who took part, all or nothing: the same person twice is refused."""
     require_capture_scope(saved_by, activity.organisation)
+    locked = correction_require_reason(country_id=activity.country_id, days=[activity.date], reason=correction_reason)
     seen: set[int] = set()
     already = set(activity.participations.values_list("person_id", flat=True))
     for attendance in attendances:
@@ -272,6 +289,14 @@ def participations_record(
                 }
             )
     with transaction.atomic():
+        correction_record(
+            reviews=locked,
+            made_by=saved_by,
+            organisation=activity.organisation,
+            record_kind="activity",
+            record_id=activity.public_id,
+            reason=correction_reason,
+        )
         try:
             return Participation.objects.bulk_create(
                 [
@@ -288,9 +313,20 @@ def participations_record(
             raise ValidationError({"participants": _("Someone is already in this activity.")}) from error
 
 
-def participation_remove(*, saved_by: User, participation: Participation) -> None:
-    require_capture_scope(saved_by, participation.activity.organisation)
-    participation.delete()
+def participation_remove(*, saved_by: User, participation: Participation, correction_reason: str = "") -> None:
+    activity = participation.activity
+    require_capture_scope(saved_by, activity.organisation)
+    locked = correction_require_reason(country_id=activity.country_id, days=[activity.date], reason=correction_reason)
+    with transaction.atomic():
+        participation.delete()
+        correction_record(
+            reviews=locked,
+            made_by=saved_by,
+            organisation=activity.organisation,
+            record_kind="activity",
+            record_id=activity.public_id,
+            reason=correction_reason,
+        )
 
 
 def service_save(
@@ -307,6 +343,7 @@ def service_save(
     outcome: str = "",
     case: Case | None = None,
     service: Service | None = None,
+    correction_reason: str = "",
 ) -> Service:
     """Save a service; one given within a case names the case (the case's policy was checked by the caller)."""
     require_capture_scope(saved_by, organisation)
@@ -325,6 +362,9 @@ def service_save(
         errors["education_support"] = _("Only education support has this detail.")
     if errors:
         raise ValidationError(errors)
+    # A service counts in every period it overlaps: the old range and the new one.
+    touched = range_days(start, end) + (range_days(service.start, service.end) if service else [])
+    locked = correction_require_reason(country_id=organisation.country_id, days=touched, reason=correction_reason)
     service = service or Service()
     service.kind, service.education_support, service.person, service.household = (
         kind,
@@ -336,7 +376,16 @@ def service_save(
     service.provider, service.outcome = provider.strip(), outcome.strip()
     if case is not None:
         service.case = case
-    service.save()
+    with transaction.atomic():
+        service.save()
+        correction_record(
+            reviews=locked,
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="service",
+            record_id=service.public_id,
+            reason=correction_reason,
+        )
     return service
 
 

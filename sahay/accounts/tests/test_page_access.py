@@ -23,6 +23,7 @@ from sahay.records.services import (
     service_save,
     tracked_item_save,
 )
+from sahay.reports.models import Report
 
 ROLES = [
     "programme_manager",
@@ -49,6 +50,7 @@ class Expectation:
     # Roles whose scope does not reach the object: they get 404, exactly like a missing object.
     out_of_scope: frozenset[str] = frozenset()
     redirects: frozenset[str] = frozenset()
+    query: str = ""  # for pages that need a query string to answer 200
 
 
 EXPECTED: dict[str, Expectation] = {
@@ -133,6 +135,29 @@ EXPECTED: dict[str, Expectation] = {
     "referral_answer": Expectation(set(), lambda data: {"referral_id": "no-such-referral"}),
     "notice_list": Expectation(set()),
     "case_break_glass": Expectation(set(), lambda data: {"public_id": "no-such-case"}),
+    # Reporting: a country's review is for its country's staff; a draft programme report for all-country staff.
+    "report_list": Expectation(FIGURE_ROLES | {"donor_viewer"}),
+    "review_detail": Expectation(
+        {"programme_manager", "me_officer", "country_coordinator"},
+        lambda data: {"period": "2017-H1", "country": "NP"},
+        out_of_scope=frozenset({"partner_staff"}),
+    ),
+    "report_detail": Expectation(
+        {"programme_manager", "me_officer"},
+        lambda data: {"pk": data["report"]},
+        out_of_scope=frozenset({"country_coordinator", "partner_staff", "donor_viewer"}),
+    ),
+    "report_download": Expectation(
+        {"programme_manager", "me_officer"},
+        lambda data: {"pk": data["report"], "file_format": "html"},
+        out_of_scope=frozenset({"country_coordinator", "partner_staff", "donor_viewer"}),
+    ),
+    # Exports: figures after disclosure control, de-identified records, identities in an encrypted archive.
+    "export_list": Expectation(EVERYONE),
+    "export_figures": Expectation(FIGURE_ROLES | {"donor_viewer"}, query="?period=2017-H1&view=period&format=csv"),
+    "export_records": Expectation(FIGURE_ROLES, lambda data: {"kind": "people"}),
+    "export_identities": Expectation(FIGURE_ROLES),
+    "export_download": Expectation(set(), lambda data: {"token": "no-such-link"}, out_of_scope=frozenset(EVERYONE)),
 }
 # Pages that answer without sign-in, and actions that only take POST (tested in their own modules).
 PUBLIC = {
@@ -151,6 +176,9 @@ POST_ONLY = {
     "session_end",
     "session_keepalive",
     "user_sessions_end",
+    "report_start",
+    "report_approve",
+    "report_new_version",
 }
 
 
@@ -188,6 +216,9 @@ def matrix_data(entered_programme, role_users, organisations) -> dict[str, objec
         saved_by=recorder, organisation=nepal, kind="community_meeting", title="m", date=date(2017, 3, 1)
     )
     return {
+        "report": Report.objects.create(
+            programme=entered_programme, period_code="2017-H1", created_by=role_users.programme_manager
+        ).pk,
         "entry": entry.pk,
         "target": target.pk,
         "user": role_users.programme_manager.pk,
@@ -206,7 +237,7 @@ def matrix_data(entered_programme, role_users, organisations) -> dict[str, objec
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_exactly_its_pages(name, role, role_users, matrix_data, client_for) -> None:
     expectation = EXPECTED[name]
-    url = reverse(name, kwargs=expectation.kwargs(matrix_data))
+    url = reverse(name, kwargs=expectation.kwargs(matrix_data)) + expectation.query
     response = client_for(getattr(role_users, role)).get(url)
     if role in expectation.allowed:
         expected_status = 200

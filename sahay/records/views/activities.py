@@ -29,6 +29,7 @@ from sahay.records.services import (
     reach_save,
 )
 from sahay.records.views.base import list_page, save_or_show
+from sahay.reports.locks import locked_reviews
 
 
 @right_required(Right.VIEW_FIGURES)
@@ -169,6 +170,7 @@ def activity_participants(request: AuthenticatedRequest, public_id: str) -> Http
             "reach_form": ReachForm(),
             "reach": activity.reach.all(),
             "can_edit": request.user.has_perm(Right.RECORD_DATA.permission),
+            "period_locked": bool(locked_reviews(country_id=activity.country_id, days=[activity.date])),
         },
     )
 
@@ -212,6 +214,7 @@ def _record_participants(
             saved_by=request.user,
             activity=activity,
             attendances=[Attendance(person, completed=completed) for person in people],
+            correction_reason=add_form.cleaned_data.get("correction_reason", ""),
         )
     return len(people)
 
@@ -221,8 +224,16 @@ def _record_participants(
 def participation_delete(request: AuthenticatedRequest, public_id: str, person_public_id: str) -> HttpResponse:
     activity = get_object_or_404(activity_list(user=request.user), public_id=public_id)
     participation = get_object_or_404(Participation, activity=activity, person__public_id=person_public_id)
-    participation_remove(saved_by=request.user, participation=participation)
-    messages.success(request, _("%(code)s removed from the activity.") % {"code": participation.person.code})
+    try:
+        participation_remove(
+            saved_by=request.user,
+            participation=participation,
+            correction_reason=request.POST.get("correction_reason", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(code)s removed from the activity.") % {"code": participation.person.code})
     return redirect("activity_participants", activity.public_id)
 
 

@@ -104,6 +104,7 @@ def service_edit(request: AuthenticatedRequest, public_id: str | None = None) ->
             person=person,
             household=household,
             service=service,
+            correction_reason=data["correction_reason"],
         )
 
     return save_or_show(

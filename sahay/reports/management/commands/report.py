@@ -1,0 +1,79 @@
+"""`sahay report`: write a half-year progress report to a file, as the app would show it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sahay.core.context_processors import demo_data_is_synthetic
+from sahay.core.models import Country
+from sahay.core.periods import Period
+from sahay.frameworks.selectors import current_programme
+from sahay.reports.building import report_content
+from sahay.reports.disclosure import DisclosureError
+from sahay.reports.models import Report
+from sahay.reports.rendering import FORMATS
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the half-year progress report of a period: the latest approved version, or a draft "
+        "computed now (it says Draft on every page)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--period", required=True, help="a half year, e.g. 2017-H1")
+        parser.add_argument("--country", help="a country's ISO code (default: the whole programme)")
+        parser.add_argument("--lang", choices=["en", "nl"], default="en")
+        parser.add_argument("--format", choices=sorted(FORMATS), default="pdf")
+        parser.add_argument("--out", help="the file to write (default: sahay-report-PERIOD-PLACE-LANG.FORMAT)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        programme = current_programme()
+        if programme is None:
+            raise CommandError("No framework is loaded: run `sahay load-framework` first.")
+        try:
+            period = Period.parse(options["period"])
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        if period.start < programme.start or period.end > programme.end:
+            raise CommandError(f"{period} lies outside the programme ({programme.start} to {programme.end}).")
+        country = None
+        if options["country"]:
+            country = Country.objects.filter(code=options["country"].upper(), programmes=programme).first()
+            if country is None:
+                raise CommandError(f"“{options['country']}” is not a country of the programme.")
+        report = Report.objects.approved_latest(programme=programme, period_code=period.code, country=country)
+        if report is None:  # a draft computed now, never saved
+            report = Report(programme=programme, country=country, period_code=period.code)
+        output = FORMATS[options["format"]]
+        try:
+            content = report_content(report, language=options["lang"], synthetic=demo_data_is_synthetic())
+            document = output.render(content)
+        except DisclosureError as error:
+            raise CommandError(f"The disclosure rules could not be applied ({error}); nothing was written.") from error
+        place = country.code if country else "programme"
+        default_name = f"sahay-report-{period.code}-{place}-{options['lang']}.{output.extension}"
+        path = Path(options["out"] or default_name)
+        _write_atomically(path, document if isinstance(document, bytes) else document.encode("utf-8"))
+        state = f"version {report.version}" if report.is_approved else "draft"
+        self.stdout.write(f"Wrote {path} ({state}).")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A half-written report never lies where the user expects the finished one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o644)  # a report holds published figures only; mkstemp makes files private
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
