@@ -1,0 +1,1 @@
+"""Exports: figures and de-identified records as CSV or Excel, and encrypted identity archives."""

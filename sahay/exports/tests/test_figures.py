@@ -1,0 +1,111 @@
+"""Figure exports: scope, approved periods for donors, suppression in both formats, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from sahay.audit.models import AuditAction, AuditEntry
+from sahay.core.periods import Period
+from sahay.exports.tests.helpers import READERS, read_csv
+from sahay.frameworks.models import Programme
+from sahay.reports.publishing import published_figures
+
+pytestmark = pytest.mark.django_db
+
+
+def export(client: Any, period: str = "2017-H1", view: str = "period", file_format: str = "csv") -> Any:
+    return client.get(reverse("export_figures"), {"period": period, "view": view, "format": file_format})
+
+
+def places(response: Any) -> set[str]:
+    assert response.status_code == 200, response.content[:500]
+    return {row["place"] for row in read_csv(response.content)}
+
+
+def test_programme_staff_with_all_countries_get_the_programme_total_and_every_country(
+    role_users: Any, client_for: Any, programme: Programme
+) -> None:
+    got = places(export(client_for(role_users.programme_manager)))
+    assert "programme" in got
+    assert got - {"programme"} == set(programme.countries.values_list("code", flat=True))
+
+
+def test_a_country_coordinator_gets_only_their_country_and_no_programme_total(
+    role_users: Any, client_for: Any, programme: Programme
+) -> None:
+    assert places(export(client_for(role_users.country_coordinator))) == {"NP"}
+
+
+def test_a_partner_gets_only_their_country(role_users: Any, client_for: Any, programme: Programme) -> None:
+    assert places(export(client_for(role_users.partner_staff), view="cumulative")) == {"TH"}
+
+
+def test_a_donor_gets_only_approved_periods(
+    role_users: Any, client_for: Any, programme: Programme, approved_reports: Any
+) -> None:
+    approved_reports.approved["2017-H1"] = published_figures(programme=programme, period=Period.parse("2017-H1"))
+    donor = client_for(role_users.donor_viewer)
+    assert "programme" in places(export(donor, "2017-H1"))
+    refused = export(donor, "2017-H2")
+    assert refused.status_code == 200
+    assert refused["Content-Type"].startswith("text/html")
+    assert "No published figures for this period" in refused.content.decode()
+
+
+def test_a_donor_never_gets_figures_computed_now(role_users: Any, client_for: Any, programme: Programme) -> None:
+    response = export(client_for(role_users.donor_viewer), "2017-H1", file_format="xlsx")
+    assert "No published figures for this period" in response.content.decode()
+
+
+def test_roles_without_figure_rights_are_refused(role_users: Any, client_for: Any, programme: Programme) -> None:
+    assert export(client_for(role_users.system_administrator)).status_code == 403
+
+
+def test_an_unknown_period_is_not_exported(role_users: Any, client_for: Any, programme: Programme) -> None:
+    response = export(client_for(role_users.programme_manager), "2031-H1")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_small_count_about_victims_is_written_as_less_than_five_never_the_number(
+    world: Any, organisations: Any, role_users: Any, client_for: Any, file_format: str
+) -> None:
+    for _ in range(3):
+        world.legal_aid(world.person(organisations.partners["NP"], victim=True))
+    response = export(client_for(role_users.programme_manager), file_format=file_format)
+    rows = [row for row in READERS[file_format](response.content) if row["indicator code"] == "JUST-1"]
+    whole = {row["place"]: row["value"] for row in rows if row["split"] == "total"}
+    assert whole["NP"] == "<5" and whole["programme"] == "<5"
+    assert whole["TH"] in (0, "0")
+    female = [row["value"] for row in rows if row["place"] == "NP" and row["split"] == "sex:female"]
+    assert female == ["<5"]
+    assert all(row["value"] not in (3, "3") for row in rows)
+
+
+def test_each_figure_export_writes_one_audit_entry(role_users: Any, client_for: Any, programme: Programme) -> None:
+    before = AuditEntry.objects.filter(action=AuditAction.EXPORT).count()
+    export(client_for(role_users.country_coordinator), "2017", view="cumulative", file_format="xlsx")
+    entries = list(AuditEntry.objects.filter(action=AuditAction.EXPORT).order_by("position"))
+    assert len(entries) == before + 1
+    entry = entries[-1]
+    assert entry.actor == role_users.country_coordinator
+    assert entry.target_kind == "figures"
+    assert entry.detail["period"] == "2017"
+    assert entry.detail["format"] == "xlsx"
+    assert entry.detail["window"] == "cumulative"
+
+
+def test_the_xlsx_header_is_bold_and_frozen(role_users: Any, client_for: Any, programme: Programme) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = export(client_for(role_users.programme_manager), file_format="xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold and not sheet["A2"].font.bold
