@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/sahay
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint typecheck pytest test-postgres bench messages lock clean
+.PHONY: demo test lint typecheck pytest test-postgres bench messages lock clean report-pages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sahay needs Python 3.11 or newer")'
@@ -46,6 +46,16 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
+
+# The demo's 2017-H1 report as page images in docs/, for review (run after changing how reports look).
+REPORT_PAGES_VAR := var/report-pages
+report-pages: $(VENV)/.installed-dev
+	SAHAY_VAR_DIR=$(REPORT_PAGES_VAR) $(BIN)/sahay demo --no-serve > /dev/null
+	rm -rf docs/report-2017-H1
+	for lang in en nl; do \
+	  SAHAY_VAR_DIR=$(REPORT_PAGES_VAR) $(BIN)/sahay report --period 2017-H1 --lang $$lang --format pdf --out $(REPORT_PAGES_VAR)/report-$$lang.pdf && \
+	  SAHAY_VAR_DIR=$(REPORT_PAGES_VAR) $(BIN)/sahay shell -c "from pathlib import Path; from sahay.reports.rendering import pdf_pages_to_png; pdf_pages_to_png(Path('$(REPORT_PAGES_VAR)/report-$$lang.pdf').read_bytes(), Path('docs/report-2017-H1/$$lang'), dpi=72)"; \
+	done
 
 messages: $(VENV)/.installed-dev
 	cd sahay && ../$(BIN)/sahay makemessages -l nl --no-obsolete && ../$(BIN)/sahay compilemessages

@@ -13,6 +13,7 @@ from sahay.core.models import DemoDataset
 from sahay.demo.figures import set_demo_country_targets
 from sahay.demo.organisations import CASE_LOGINS, DEMO_LOGINS, case_staff, ensure_logins, ensure_organisations
 from sahay.demo.records import DemoRecords, purge_demo_records
+from sahay.demo.reporting import APPROVED_HALF_YEARS, ensure_demo_reports
 from sahay.demo.second_factor import ensure_demo_devices
 from sahay.frameworks.services import framework_load
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
                 count = records.save()
                 DemoDataset.objects.update_or_create(pk=1, defaults={"seed": SEED, "version": DEMO_DATA_VERSION})
                 self.stdout.write(f"Synthetic demo records: {count} written (seed {SEED}).")
+        issued = ensure_demo_reports(programme=result.programme, manager=manager)
+        self.stdout.write(f"Demo half-year reports: {issued} approved now ({', '.join(APPROVED_HALF_YEARS)} in all).")
         self._print_logins()
         if not options["no_serve"]:
             address = options["address"]
