@@ -12,7 +12,7 @@ from sahay.accounts.models import User
 from sahay.cases.models import Assessment, Case, Consent, LegalCase
 from sahay.cases.services.cases import NewChild
 from sahay.core.models import Organisation
-from sahay.records.forms import DATE, blank_first
+from sahay.records.forms import DATE, blank_first, correction_reason_field
 from sahay.records.models import Household, PersonRole, Service, Sex, TrackedItem
 
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -160,6 +160,7 @@ class CaseServiceForm(forms.Form):
     end = forms.DateField(label=_("Until"), required=False, widget=DATE, help_text=_("Empty while it goes on."))
     provider = forms.CharField(label=_("Provider"), required=False, max_length=200)
     outcome = forms.CharField(label=_("Outcome"), required=False, widget=TEXT)
+    correction_reason = correction_reason_field()
 
     def __init__(self, *args: Any, households: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import NOTHING, scope_of
+from sahay.core.models import Organisation
 from sahay.core.periods import Period
 from sahay.exports import policies
 from sahay.figures.engine.counting import age_band
@@ -78,6 +79,9 @@ def figures_in_scope(*, user: User, programme: Programme, period: Period) -> lis
         return [frozen] if frozen is not None else None
     if scope.sees_programme_totals:
         return [publishing.published_figures(programme=programme, period=period)]
+    if scope.organisation_id is not None:  # a partner takes out its own organisation's figures, not its country's
+        organisation = Organisation.objects.get(pk=scope.organisation_id)
+        return [publishing.published_figures(programme=programme, period=period, organisation=organisation)]
     programme_countries = programme.countries.filter(pk__in=scope.countries().values("pk")).order_by("code")
     return [
         publishing.published_figures(programme=programme, period=period, country=country)

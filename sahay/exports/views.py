@@ -14,21 +14,26 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sahay.accounts.decorators import right_required
 from sahay.accounts.scope import scope_of
 from sahay.core.pages import AuthenticatedRequest
+from sahay.core.periods import Period, semesters_between
 from sahay.exports import policies
 from sahay.exports.forms import FigureExportForm, FormatForm
 from sahay.exports.selectors import RecordKind, figure_table, identity_people, record_table
 from sahay.exports.services import DOWNLOAD_SECONDS, export_audit, identity_export_create, identity_export_take
 from sahay.exports.tabular import tabular_response
-from sahay.figures.selectors import programme_periods
 from sahay.frameworks.models import Programme
 from sahay.frameworks.selectors import current_programme
+
+
+def _half_years(programme: Programme) -> list[Period]:
+    # Figures leave the app by half year only: a year's figures beside its half years could be subtracted.
+    return semesters_between(programme.start, programme.end)
 
 
 def _figure_form(request: AuthenticatedRequest, programme: Programme | None) -> FigureExportForm | None:
     if programme is None or not policies.may_export_figures(request.user):
         return None
     data = request.GET if "period" in request.GET else None
-    return FigureExportForm(data, periods=programme_periods(programme), auto_id="figures_%s")
+    return FigureExportForm(data, periods=_half_years(programme), auto_id="figures_%s")
 
 
 @require_GET
@@ -61,7 +66,7 @@ def export_figures(request: AuthenticatedRequest) -> HttpResponse:
     programme = current_programme()
     if programme is None:
         raise Http404
-    form = FigureExportForm(request.GET, periods=programme_periods(programme), auto_id="figures_%s")
+    form = FigureExportForm(request.GET, periods=_half_years(programme), auto_id="figures_%s")
     if not form.is_valid():
         return export_list(request, figure_form=form)
     period, window, file_format = form.chosen_period(), form.window(), form.file_format()

@@ -115,11 +115,11 @@ def aggregate_entry_save(
         value=value,
         saved_by=saved_by,
     )
-    # A typed-in figure of an approved period is a correction too: its comment is the reason.
-    locked = correction_require_reason(
-        country_id=country.pk, days=range_days(period.start, period.end), reason=comment, field="comment"
-    )
     with transaction.atomic():
+        # A typed-in figure of an approved half year is a correction too: its comment is the reason.
+        locked = correction_require_reason(
+            country_ids=[country.pk], days=range_days(period.start, period.end), reason=comment, field="comment"
+        )
         entry = (
             AggregateEntry.objects.select_for_update()
             .filter(

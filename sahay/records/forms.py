@@ -125,7 +125,10 @@ def correction_reason_field() -> forms.CharField:
         label=_("Reason for the correction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed only when the record lies in a half year whose figures are approved."),
+        help_text=_(
+            "Needed only when the record lies in a half year whose figures are approved. The reason appears in "
+            "the next report: do not name or describe a child or a family."
+        ),
     )
 
 
@@ -190,6 +193,7 @@ class TrackedItemForm(CaptureForm):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status reached"))
     reached_on = forms.DateField(label=_("On"), widget=DATE)
+    correction_reason = correction_reason_field()
 
     def __init__(self, *args: Any, item: TrackedItem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -202,6 +206,7 @@ class ReachForm(forms.Form):
     audience = forms.ChoiceField(label=_("Audience"), choices=AggregateReach.Audience.choices)
     estimate = forms.IntegerField(label=_("Estimated number reached"), min_value=1)
     method = forms.CharField(label=_("How it was estimated"), required=False, max_length=200)
+    correction_reason = correction_reason_field()
 
 
 class AddPeopleForm(forms.Form):

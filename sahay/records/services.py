@@ -226,13 +226,13 @@ def activity_save(
         errors["area"] = _("%(area)s lies in another country.") % {"area": area}
     if errors:
         raise ValidationError(errors)
-    # An activity counts in the period of its date: its old date and its new one may both be locked.
-    locked = correction_require_reason(
-        country_id=organisation.country_id,
-        days=[date, activity.date if activity else None],
-        reason=correction_reason,
-    )
     with transaction.atomic():
+        # An activity counts in the half year of its date: its old place and date and its new ones may be locked.
+        locked = correction_require_reason(
+            country_ids=[organisation.country_id, activity.country_id if activity else None],
+            days=[date, activity.date if activity else None],
+            reason=correction_reason,
+        )
         activity = activity or Activity()
         activity.organisation, activity.country, activity.kind, activity.title = (
             organisation,
@@ -272,7 +272,6 @@ def participations_record(
 ) -> list[Participation]:
     """Add everyone who took part, all or nothing: the same person twice is refused."""
     require_capture_scope(saved_by, activity.organisation)
-    locked = correction_require_reason(country_id=activity.country_id, days=[activity.date], reason=correction_reason)
     seen: set[int] = set()
     already = set(activity.participations.values_list("person_id", flat=True))
     for attendance in attendances:
@@ -289,6 +288,9 @@ def participations_record(
                 }
             )
     with transaction.atomic():
+        locked = correction_require_reason(
+            country_ids=[activity.country_id], days=[activity.date], reason=correction_reason
+        )
         correction_record(
             reviews=locked,
             made_by=saved_by,
@@ -316,8 +318,10 @@ def participations_record(
 def participation_remove(*, saved_by: User, participation: Participation, correction_reason: str = "") -> None:
     activity = participation.activity
     require_capture_scope(saved_by, activity.organisation)
-    locked = correction_require_reason(country_id=activity.country_id, days=[activity.date], reason=correction_reason)
     with transaction.atomic():
+        locked = correction_require_reason(
+            country_ids=[activity.country_id], days=[activity.date], reason=correction_reason
+        )
         participation.delete()
         correction_record(
             reviews=locked,
@@ -362,9 +366,9 @@ def service_save(
         errors["education_support"] = _("Only education support has this detail.")
     if errors:
         raise ValidationError(errors)
-    # A service counts in every period it overlaps: the old range and the new one.
+    # A service counts in every half year it overlaps: the old place and range and the new ones.
     touched = range_days(start, end) + (range_days(service.start, service.end) if service else [])
-    locked = correction_require_reason(country_id=organisation.country_id, days=touched, reason=correction_reason)
+    countries = [organisation.country_id, service.organisation.country_id if service else None]
     service = service or Service()
     service.kind, service.education_support, service.person, service.household = (
         kind,
@@ -377,6 +381,7 @@ def service_save(
     if case is not None:
         service.case = case
     with transaction.atomic():
+        locked = correction_require_reason(country_ids=countries, days=touched, reason=correction_reason)
         service.save()
         correction_record(
             reviews=locked,
@@ -416,7 +421,13 @@ def tracked_item_save(
 
 
 def tracked_item_status_set(
-    *, saved_by: User, item: TrackedItem, status: str, reached_on: date, request: HttpRequest | None = None
+    *,
+    saved_by: User,
+    item: TrackedItem,
+    status: str,
+    reached_on: date,
+    request: HttpRequest | None = None,
+    correction_reason: str = "",
 ) -> TrackedItemStatus:
     """Record the date a status was reached (once per status). A change to an offender record is audited."""
     require_capture_scope(saved_by, item.organisation)
@@ -432,8 +443,21 @@ def tracked_item_status_set(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # A status counts in the half year it was first reached: its old date and its new one may be locked.
+        before = TrackedItemStatus.objects.filter(item=item, status=status).values_list("reached_on", flat=True).first()
+        locked = correction_require_reason(
+            country_ids=[item.organisation.country_id], days=[reached_on, before], reason=correction_reason
+        )
         status_row, _created = TrackedItemStatus.objects.update_or_create(
             item=item, status=status, defaults={"reached_on": reached_on}
+        )
+        correction_record(
+            reviews=locked,
+            made_by=saved_by,
+            organisation=item.organisation,
+            record_kind=f"{item.kind}_status",
+            record_id=item.public_id,
+            reason=correction_reason,
         )
         if item.kind == TrackedItem.Kind.OFFENDER:
             audit_record(
@@ -448,8 +472,23 @@ def tracked_item_status_set(
     return status_row
 
 
-def reach_save(*, saved_by: User, activity: Activity, audience: str, estimate: int, method: str = "") -> AggregateReach:
+def reach_save(
+    *, saved_by: User, activity: Activity, audience: str, estimate: int, method: str = "", correction_reason: str = ""
+) -> AggregateReach:
     require_capture_scope(saved_by, activity.organisation)
     if estimate <= 0:
         raise ValidationError({"estimate": _("An estimate is a positive number.")})
-    return AggregateReach.objects.create(activity=activity, audience=audience, estimate=estimate, method=method)
+    with transaction.atomic():
+        locked = correction_require_reason(
+            country_ids=[activity.country_id], days=[activity.date], reason=correction_reason
+        )
+        reach = AggregateReach.objects.create(activity=activity, audience=audience, estimate=estimate, method=method)
+        correction_record(
+            reviews=locked,
+            made_by=saved_by,
+            organisation=activity.organisation,
+            record_kind="activity",
+            record_id=activity.public_id,
+            reason=correction_reason,
+        )
+    return reach

@@ -60,6 +60,10 @@ class PublishedFigures:
     def get(self, key: CellKey) -> PublishedCell | None:
         return self.cells.get(key)
 
+    def only_place(self, place: str) -> PublishedFigures:
+        """One country's part, hidden exactly as in the whole, so that the two cannot be played off."""
+        return PublishedFigures(self.period_code, {key: cell for key, cell in self.cells.items() if key.place == place})
+
     def to_json(self) -> dict[str, Any]:
         return {
             "period": self.period_code,

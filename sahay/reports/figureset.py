@@ -13,7 +13,7 @@ from typing import Any
 
 from sahay.accounts.models import ScopeKind
 from sahay.accounts.scope import Scope
-from sahay.core.models import Country
+from sahay.core.models import Country, Organisation
 from sahay.core.periods import Period
 from sahay.figures.engine.counting import AGE_BANDS, SEXES, Tally
 from sahay.figures.engine.rules import CountingRule
@@ -114,8 +114,15 @@ def indicator_facts(indicator: Indicator) -> IndicatorFacts:
     )
 
 
-def figure_set(*, programme: Programme, period: Period, country: Country | None = None) -> FigureSet:
-    """Every indicator's raw figures for the period: the programme total and each country, or one country."""
+def figure_set(
+    *, programme: Programme, period: Period, country: Country | None = None, organisation: Organisation | None = None
+) -> FigureSet:
+    """Every indicator's raw figures for the period: the programme total and each country, one country, or
+    one partner organisation's own (in its country's column)."""
+    scope = Scope(ScopeKind.ALL)
+    if organisation is not None:
+        country = organisation.country
+        scope = Scope(ScopeKind.ORGANISATION, country_id=organisation.country_id, organisation_id=organisation.pk)
     countries = list(programme.countries.filter(pk=country.pk) if country else programme.countries.order_by("code"))
     places = [c.code for c in countries] if country else [PROGRAMME, *(c.code for c in countries)]
     codes = {c.pk: c.code for c in countries}
@@ -130,7 +137,7 @@ def figure_set(*, programme: Programme, period: Period, country: Country | None 
         cumulative = window == Window.CUMULATIVE
         if cumulative and result.first_period:
             continue
-        sources = FigureSources(scope=Scope(ScopeKind.ALL), programme=programme, period=period, cumulative=cumulative)
+        sources = FigureSources(scope=scope, programme=programme, period=period, cumulative=cumulative)
         for indicator in indicators:
             facts = result.facts[indicator.code]
             if indicator.source == Indicator.Source.RECORDS:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from sahay.core.models import Country
 from sahay.core.periods import Period
 from sahay.frameworks.models import Programme
@@ -57,7 +59,11 @@ def report_data(report: Report) -> ReportData:
 
 
 def frozen_report_data(report: Report) -> dict[str, Any]:
-    return live_report_data(programme=report.programme, country=report.country, period=report.period).to_json()
+    """The report's data as approval freezes it, with the moment it was computed: corrections made after that
+    moment are restated in the next report, even when they were made before the approval committed."""
+    computed_at = timezone.now()
+    data = live_report_data(programme=report.programme, country=report.country, period=report.period).to_json()
+    return {**data, "computed_at": computed_at.isoformat()}
 
 
 def live_report_data(*, programme: Programme, country: Country | None, period: Period) -> ReportData:
@@ -91,7 +97,10 @@ def _restatements(programme: Programme, country: Country | None, period: Period)
     issued = Report.objects.for_place(programme=programme, country=country).filter(
         status=Report.Status.APPROVED, period_code__lt=period.code
     )
-    since: datetime | None = issued.order_by("-approved_at").values_list("approved_at", flat=True).first()
+    last = issued.order_by("-approved_at").first()
+    since: datetime | None = None
+    if last is not None and last.frozen:
+        since = datetime.fromisoformat(last.frozen["computed_at"]) if "computed_at" in last.frozen else last.approved_at
     corrections = Correction.objects.filter(
         review__programme=programme, review__period_code__lt=period.code
     ).select_related("review__country")

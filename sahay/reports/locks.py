@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,23 +32,30 @@ def range_days(start: date | None, end: date | None) -> list[date]:
     return [semester.start for semester in semesters_between(start, max(start, last))]
 
 
-def locked_reviews(*, country_id: int, days: Iterable[date | None]) -> list[PeriodReview]:
-    """The approved reviews of the country whose semesters contain any of the days."""
+def locked_reviews(*, country_ids: Iterable[int | None], days: Iterable[date | None]) -> list[PeriodReview]:
+    """The approved reviews of the countries whose half years contain any of the days.
+
+    Inside a transaction the reviews are locked, so an approval cannot slip in between this check and the
+    change it guards.
+    """
     codes = {Period.semester_of(day).code for day in days if day is not None}
-    if not codes:
+    countries = {country for country in country_ids if country is not None}
+    if not codes or not countries:
         return []
-    return list(
-        PeriodReview.objects.filter(
-            Q(country_id=country_id, period_code__in=codes, status=PeriodReview.Status.APPROVED)
-        ).order_by("period_code")
-    )
+    reviews = PeriodReview.objects.filter(
+        Q(country_id__in=countries, period_code__in=codes, status=PeriodReview.Status.APPROVED)
+    ).order_by("period_code", "country_id")
+    return list(reviews.select_for_update() if transaction.get_connection().in_atomic_block else reviews)
 
 
 def correction_require_reason(
-    *, country_id: int, days: Iterable[date | None], reason: str, field: str = CORRECTION_FIELD
+    *, country_ids: Iterable[int | None], days: Iterable[date | None], reason: str, field: str = CORRECTION_FIELD
 ) -> list[PeriodReview]:
-    """Refuse a change to an approved period without a reason; return the reviews it touches."""
-    reviews = locked_reviews(country_id=country_id, days=days)
+    """Refuse a change to an approved half year without a reason; return the reviews it touches.
+
+    Call it inside the transaction of the change, with the record's old and new countries and dates.
+    """
+    reviews = locked_reviews(country_ids=country_ids, days=days)
     if reviews and not reason.strip():
         periods = ", ".join(review.period_code for review in reviews)
         raise ValidationError(

@@ -129,8 +129,8 @@ class Report(models.Model):
     context = models.TextField(_("context"), blank=True)
     challenges = models.TextField(_("challenges"), blank=True)
     stories = models.TextField(_("stories of change"), blank=True)
-    # Frozen at approval: the raw figure set (staff only), the published figures, and what the report showed
-    # of earlier semesters, explanations and restatements, so the report reads the same for ever.
+    # Frozen at approval: the published figures (never a raw count), what the report showed of earlier half
+    # years, its explanations and restatements, so the report reads the same for ever.
     frozen = models.JSONField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

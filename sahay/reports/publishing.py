@@ -1,58 +1,67 @@
-"""The figures that may leave the app for a period: frozen ones of an approved report, else computed now.
+"""The figures that may leave the app for a half year: frozen ones of an approved report, else computed now.
 
-Disclosure control looks at what the previous half-year's report showed, so a semester's published figures
-are computed after those of the semester before it.
+Disclosure control looks at what the previous half year's report showed, so a half year's published figures
+are computed after those of the half year before it. Figures are published by half year only: a year's
+figures, published beside its half years, could be subtracted from them.
 """
 
 from __future__ import annotations
 
-from sahay.core.models import Country
+from sahay.core.models import Country, Organisation
 from sahay.core.periods import Period, PeriodKind, semesters_between
 from sahay.frameworks.models import Programme
 from sahay.reports.disclosure import PublishedFigures, publish
 from sahay.reports.figureset import figure_set
 
 
-def previous_semester(programme: Programme, period: Period) -> Period | None:
-    if period.kind != PeriodKind.SEMESTER:
-        return None
-    earlier = [semester for semester in semesters_between(programme.start, period.start) if semester < period]
-    return earlier[-1] if earlier else None
-
-
-def published_figures(*, programme: Programme, period: Period, country: Country | None = None) -> PublishedFigures:
-    """The period's figures as outputs show them (the programme and every country, or one country)."""
-    return published_chain(programme=programme, period=period, country=country)[-1]
+def published_figures(
+    *, programme: Programme, period: Period, country: Country | None = None, organisation: Organisation | None = None
+) -> PublishedFigures:
+    """The half year's figures as outputs show them: the programme and every country, one country, or one
+    partner organisation's own."""
+    return published_chain(programme=programme, period=period, country=country, organisation=organisation)[-1]
 
 
 def published_chain(
-    *, programme: Programme, period: Period, country: Country | None = None, fresh: bool = False
+    *,
+    programme: Programme,
+    period: Period,
+    country: Country | None = None,
+    organisation: Organisation | None = None,
+    fresh: bool = False,
 ) -> list[PublishedFigures]:
-    """The published figures of every semester up to the period (the period itself last).
+    """The published figures of every half year up to the period (the period itself last).
 
-    A semester with an approved report keeps the figures the report froze; the others are computed now,
-    each knowing what the one before showed. With `fresh`, the period itself is computed now even when a
-    report of it was approved (a new version of that report). A period that is not a semester stands alone.
+    A half year with an approved programme report keeps the figures the report froze; the others are computed
+    now, each knowing what the one before showed. With `fresh`, the period itself is computed now even when
+    its report was approved (for a new version). A country's figures are its part of the programme's, so what
+    one output hides no other output shows; a partner organisation's own figures are published on their own.
     """
     if period.kind != PeriodKind.SEMESTER:
-        return [publish(figure_set(programme=programme, period=period, country=country))]
+        raise ValueError(f"figures are published by half year, not for {period}")
+    if country is not None and organisation is None:
+        whole = published_chain(programme=programme, period=period, fresh=fresh)
+        return [figures.only_place(country.code) for figures in whole]
     chain: list[PublishedFigures] = []
     for semester in semesters_between(programme.start, period.end):
-        recompute = fresh and semester == period
-        frozen = None if recompute else frozen_figures(programme=programme, period=semester, country=country)
-        if frozen is None:
+        reuse = organisation is None and not (fresh and semester == period)
+        figures = frozen_figures(programme=programme, period=semester) if reuse else None
+        if figures is None:
             previous = chain[-1] if chain else None
-            frozen = publish(figure_set(programme=programme, period=semester, country=country), previous)
-        chain.append(frozen)
+            figures = publish(figure_set(programme=programme, period=semester, organisation=organisation), previous)
+        chain.append(figures)
     return chain
 
 
-def frozen_figures(*, programme: Programme, period: Period, country: Country | None) -> PublishedFigures | None:
-    """The published figures of the latest approved report for exactly this period and place, if any."""
+def frozen_figures(*, programme: Programme, period: Period, country: Country | None = None) -> PublishedFigures | None:
+    """What the latest approved programme report of the half year published (of one country, or all)."""
     from sahay.reports.models import Report  # models import this module's callers, not the other way round
 
-    report = Report.objects.approved_latest(programme=programme, period_code=period.code, country=country)
-    return report.published if report is not None else None
+    report = Report.objects.approved_latest(programme=programme, period_code=period.code, country=None)
+    published = report.published if report is not None else None
+    if published is None or country is None:
+        return published
+    return published.only_place(country.code)
 
 
 def approved_semesters(programme: Programme) -> list[PublishedFigures]:

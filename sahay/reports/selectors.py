@@ -62,7 +62,16 @@ def report_list(*, user: User, programme: Programme) -> QuerySet[Report]:
             return reports.filter(country_id=scope.country_id)
         return reports.none()  # a partner sees its own organisation's figures, not a country's report
     if user.has_perm(Right.VIEW_PUBLISHED_FIGURES.permission):
-        return reports.filter(status=Report.Status.APPROVED)
+        # A donor reads the latest approved version of each report: two versions side by side would show
+        # by how much a figure was corrected.
+        latest: dict[tuple[int | None, str], tuple[int, int]] = {}
+        for pk, country, period_code, version in reports.filter(status=Report.Status.APPROVED).values_list(
+            "pk", "country_id", "period_code", "version"
+        ):
+            key = (country, period_code)
+            if key not in latest or version > latest[key][0]:
+                latest[key] = (version, pk)
+        return reports.filter(pk__in=[pk for _version, pk in latest.values()])
     return reports.none()
 
 

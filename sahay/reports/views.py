@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sahay.accounts.decorators import right_required
+from sahay.accounts.models import ScopeKind
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import scope_of
 from sahay.audit.models import AuditAction
@@ -61,8 +62,9 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
         {
             "period": period,
             "semesters": semesters,
+            # Reviews are a country's business: all-country staff and the country's coordinator, not a partner.
             "reviews": review_list(user=user, programme=programme, period=period)
-            if (staff and scope.country_id) or (scope.sees_programme_totals and staff)
+            if staff and scope.kind in (ScopeKind.ALL, ScopeKind.COUNTRY)
             else [],
             "page": paginate(request, reports_for(user=user, programme=programme)),
             "start_form": ReportStartForm(
@@ -201,8 +203,9 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
     except DisclosureError:
         body = None  # nothing is shown when the disclosure rules could not be applied
-    versions = Report.objects.for_place(programme=report.programme, country=report.country).filter(
-        period_code=report.period_code
+    # Only the versions this user may read: a donor never learns that a new version is being written.
+    versions = reports_for(user=user, programme=report.programme).filter(
+        country=report.country, period_code=report.period_code
     )
     return render(
         request,

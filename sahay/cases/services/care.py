@@ -190,6 +190,7 @@ def case_service_add(
     provider: str = "",
     outcome: str = "",
     request: HttpRequest | None = None,
+    correction_reason: str = "",
 ) -> Service:
     """A service given within the case: the child's (or their household's) service record, provided by the
     user's own organisation, so a referral's receiver adds to the same child and the child counts once."""
@@ -213,6 +214,7 @@ def case_service_add(
             provider=provider,
             outcome=outcome,
             case=case,
+            correction_reason=correction_reason,
         )
         audit_case(case, AuditAction.CASE_CHANGED, added_by, request, detail={"added": "service", "kind": kind})
     return service

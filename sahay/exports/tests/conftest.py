@@ -9,25 +9,25 @@ import pytest
 
 from sahay.core.periods import Period
 from sahay.records.services import RoleSpec, activity_save, person_save, service_save
-from sahay.reports import publishing
-from sahay.reports.disclosure import PublishedFigures
 
 
-class ApprovedReports:
-    """Stands in for `frozen_figures` until the reports app has its model: periods approved in a test."""
+def approve_report(programme: Any, period_code: str, manager: Any) -> Any:
+    """An approved programme report of the half year, as approval freezes it (its figures as published now)."""
+    from django.utils import timezone
 
-    def __init__(self) -> None:
-        self.approved: dict[str, PublishedFigures] = {}
+    from sahay.reports.freezing import live_report_data
+    from sahay.reports.models import Report
 
-    def frozen(self, *, programme: Any, period: Period, country: Any) -> PublishedFigures | None:
-        return self.approved.get(period.code) if country is None else None
-
-
-@pytest.fixture(autouse=True)
-def approved_reports(monkeypatch: pytest.MonkeyPatch) -> ApprovedReports:
-    reports = ApprovedReports()
-    monkeypatch.setattr(publishing, "frozen_figures", reports.frozen)
-    return reports
+    data = live_report_data(programme=programme, country=None, period=Period.parse(period_code))
+    return Report.objects.create(
+        programme=programme,
+        period_code=period_code,
+        status=Report.Status.APPROVED,
+        frozen=data.to_json(),
+        created_by=manager,
+        approved_by=manager,
+        approved_at=timezone.now(),
+    )
 
 
 class World:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from sahay.audit.models import AuditAction, AuditEntry
-from sahay.core.periods import Period
+from sahay.exports.tests.conftest import approve_report
 from sahay.exports.tests.helpers import READERS, read_csv
 from sahay.frameworks.models import Programme
-from sahay.reports.publishing import published_figures
+from sahay.records.services import activity_save
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +40,30 @@ def test_a_country_coordinator_gets_only_their_country_and_no_programme_total(
     assert places(export(client_for(role_users.country_coordinator))) == {"NP"}
 
 
-def test_a_partner_gets_only_their_country(role_users: Any, client_for: Any, programme: Programme) -> None:
-    assert places(export(client_for(role_users.partner_staff), view="cumulative")) == {"TH"}
-
-
-def test_a_donor_gets_only_approved_periods(
-    role_users: Any, client_for: Any, programme: Programme, approved_reports: Any
+def test_a_partner_gets_only_their_own_organisations_figures(
+    organisations: Any, role_users: Any, client_for: Any, programme: Programme
 ) -> None:
-    approved_reports.approved["2017-H1"] = published_figures(programme=programme, period=Period.parse("2017-H1"))
+    meetings = {"TH": 2, "TH2": 3}  # the partner's own, and the other Thai partner's
+    for partner, count in meetings.items():
+        for number in range(count):
+            activity_save(
+                saved_by=role_users.me_officer,
+                organisation=organisations.partners[partner],
+                kind="community_meeting",
+                title=f"Meeting {number}",
+                date=date(2017, 3, 1),
+            )
+    rows = read_csv(export(client_for(role_users.partner_staff)).content)
+    assert {row["place"] for row in rows} == {"TH"}
+    [meetings_row] = [row for row in rows if row["indicator code"] == "OUT-1" and row["split"] == "total"]
+    assert meetings_row["value"] == "2"
+    manager_rows = read_csv(export(client_for(role_users.programme_manager)).content)
+    [thailand] = [row for row in manager_rows if row["indicator code"] == "OUT-1" and row["place"] == "TH"]
+    assert thailand["value"] == "5"
+
+
+def test_a_donor_gets_only_approved_periods(role_users: Any, client_for: Any, programme: Programme) -> None:
+    approve_report(programme, "2017-H1", role_users.programme_manager)
     donor = client_for(role_users.donor_viewer)
     assert "programme" in places(export(donor, "2017-H1"))
     refused = export(donor, "2017-H2")
@@ -88,13 +105,13 @@ def test_a_small_count_about_victims_is_written_as_less_than_five_never_the_numb
 
 def test_each_figure_export_writes_one_audit_entry(role_users: Any, client_for: Any, programme: Programme) -> None:
     before = AuditEntry.objects.filter(action=AuditAction.EXPORT).count()
-    export(client_for(role_users.country_coordinator), "2017", view="cumulative", file_format="xlsx")
+    export(client_for(role_users.country_coordinator), "2017-H2", view="cumulative", file_format="xlsx")
     entries = list(AuditEntry.objects.filter(action=AuditAction.EXPORT).order_by("position"))
     assert len(entries) == before + 1
     entry = entries[-1]
     assert entry.actor == role_users.country_coordinator
     assert entry.target_kind == "figures"
-    assert entry.detail["period"] == "2017"
+    assert entry.detail["period"] == "2017-H2"
     assert entry.detail["format"] == "xlsx"
     assert entry.detail["window"] == "cumulative"
 
@@ -109,3 +126,10 @@ def test_the_xlsx_header_is_bold_and_frozen(role_users: Any, client_for: Any, pr
     assert sheet is not None
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].font.bold and not sheet["A2"].font.bold
+
+
+def test_figures_leave_by_half_year_only(role_users: Any, client_for: Any, programme: Programme) -> None:
+    # A year beside its half years could be subtracted from them: the form offers half years only.
+    response = export(client_for(role_users.programme_manager), "2017")
+    assert response.status_code == 400
+    assert "2017-H1" in response.content.decode()

@@ -170,7 +170,7 @@ def activity_participants(request: AuthenticatedRequest, public_id: str) -> Http
             "reach_form": ReachForm(),
             "reach": activity.reach.all(),
             "can_edit": request.user.has_perm(Right.RECORD_DATA.permission),
-            "period_locked": bool(locked_reviews(country_id=activity.country_id, days=[activity.date])),
+            "period_locked": bool(locked_reviews(country_ids=[activity.country_id], days=[activity.date])),
         },
     )
 

@@ -15,6 +15,7 @@ from sahay.records.services import activity_save
 from sahay.reports import disclosure
 from sahay.reports.building import report_content
 from sahay.reports.models import Report
+from sahay.reports.selectors import report_list
 from sahay.reports.services import report_draft, report_narratives_save, report_new_version
 from sahay.reports.tests.conftest import H1, World
 
@@ -74,6 +75,8 @@ def test_an_approved_report_is_frozen_and_a_new_version_shows_what_changed(world
     assert second.version == 2 and not second.is_approved
     assert nepal_meetings(second).startswith("In Nepal, 7 meetings")
     second = world.issue(H1)  # approves the open draft, version 2
+    donor_reports = report_list(user=world.users.donor_viewer, programme=world.programme)
+    assert list(donor_reports) == [second]  # the donor reads the latest version only
     content = report_content(second, language="en", synthetic=False)
     assert content.version == 2 and not content.draft
     change = next(c for c in content.changes if c.indicator_code == "OUT-1" and c.place == "Nepal")

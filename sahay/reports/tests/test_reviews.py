@@ -162,3 +162,43 @@ def test_a_correction_to_an_approved_period_is_restated_in_the_next_report(world
     assert (nepal_meetings["before"], nepal_meetings["after"]) == ("7", "6")
     assert nepal_meetings["reasons"] == ["Held in August, not March."]
     assert nepal_meetings["period"] == "2017-H1"
+
+
+def test_moving_a_record_out_of_an_approved_country_needs_a_reason_too(world: World) -> None:
+    [meeting] = world.meetings("NP", 1, date(2017, 3, 1))
+    world.approve(H1, "NP")
+    with pytest.raises(ValidationError) as refused:
+        activity_save(
+            saved_by=world.recorder,
+            organisation=world.organisations.partners["TH"],  # Thailand's 2017-H1 is still open
+            kind=Activity.Kind.COMMUNITY_MEETING,
+            title="Meeting 0",
+            date=date(2017, 3, 1),
+            activity=meeting,
+        )
+    assert "correction_reason" in refused.value.message_dict
+    meeting.refresh_from_db()
+    assert meeting.country.code == "NP"
+
+
+def test_a_status_date_or_a_reach_estimate_in_an_approved_period_needs_a_reason(world: World) -> None:
+    from sahay.records.models import TrackedItem
+    from sahay.records.services import reach_save, tracked_item_save, tracked_item_status_set
+
+    partner = world.organisations.partners["NP"]
+    item = tracked_item_save(saved_by=world.recorder, organisation=partner, kind="curriculum", title="Safe online")
+    [meeting] = world.meetings("NP", 1, date(2017, 3, 1))
+    world.approve(H1, "NP")
+    with pytest.raises(ValidationError):
+        tracked_item_status_set(saved_by=world.recorder, item=item, status="completed", reached_on=date(2017, 5, 1))
+    with pytest.raises(ValidationError):
+        reach_save(saved_by=world.recorder, activity=meeting, audience="children", estimate=300)
+    tracked_item_status_set(
+        saved_by=world.recorder,
+        item=item,
+        status="completed",
+        reached_on=date(2017, 5, 1),
+        correction_reason="The curriculum was finished in May; recorded late.",
+    )
+    assert TrackedItem.objects.get(pk=item.pk).statuses.filter(status="completed").exists()
+    assert Correction.objects.filter(record_kind="curriculum_status").count() == 1

@@ -5,8 +5,6 @@ The file is written only once the whole XML is built and disclosure control has 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from sahay.core.files import write_atomically
 from sahay.core.periods import Period, PeriodKind
 from sahay.frameworks.selectors import current_programme
 from sahay.reports import publishing
+from sahay.reports.cli_audit import audit_command_export
 from sahay.reports.disclosure import DisclosureError
 from sahay.reports.iati import IatiSettingsError, iati_activity_file
 
@@ -45,8 +45,12 @@ class Command(BaseCommand):
             raise CommandError(f"Disclosure control failed, so nothing was written: {error}") from error
         except IatiSettingsError as error:
             raise CommandError(str(error)) from error
-        _write_atomically(out, content)
+        try:
+            write_atomically(out, content)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from error
         periods = ", ".join(figures.period_code for figures in semesters)
+        audit_command_export(what="iati", label=out.name, detail={"half_years": periods})
         self.stdout.write(self.style.SUCCESS(f"Wrote {out} (IATI 2.03; half-years {periods})."))
 
 
@@ -58,21 +62,3 @@ def _semester(code: str) -> Period:
     if period.kind != PeriodKind.SEMESTER:
         raise CommandError(f"--until takes a half-year such as 2018-H2, not {code}.")
     return period
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """A reader of the file sees the old one or the whole new one, never half of it."""
-    directory = path.resolve().parent
-    if not directory.is_dir():
-        raise CommandError(f"{directory} is not a directory: nothing was written.")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o644)  # mkstemp makes it private; the file is for publishing
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

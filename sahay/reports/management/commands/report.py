@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sahay.core.context_processors import demo_data_is_synthetic
+from sahay.core.files import write_atomically
 from sahay.core.models import Country
 from sahay.core.periods import Period
 from sahay.frameworks.selectors import current_programme
 from sahay.reports.building import report_content
+from sahay.reports.cli_audit import audit_command_export
 from sahay.reports.disclosure import DisclosureError
 from sahay.reports.models import Report
 from sahay.reports.rendering import FORMATS
@@ -60,20 +60,12 @@ class Command(BaseCommand):
         place = country.code if country else "programme"
         default_name = f"sahay-report-{period.code}-{place}-{options['lang']}.{output.extension}"
         path = Path(options["out"] or default_name)
-        _write_atomically(path, document if isinstance(document, bytes) else document.encode("utf-8"))
+        try:
+            write_atomically(path, document)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from error
         state = f"version {report.version}" if report.is_approved else "draft"
+        audit_command_export(
+            what="report", label=path.name, detail={"period": period.code, "place": place, "version": state}
+        )
         self.stdout.write(f"Wrote {path} ({state}).")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """A half-written report never lies where the user expects the finished one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)  # a report holds published figures only; mkstemp makes files private
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
