@@ -15,7 +15,7 @@ from sahay.core.models import Country, Organisation
 from sahay.core.periods import Period, PeriodKind
 from sahay.figures.models import DISAGGREGATION_CELLS, AggregateEntry, AggregateEntryChange
 from sahay.frameworks.models import Indicator
-from sahay.reports.locks import correction_record, correction_require_reason, range_days
+from sahay.reports.locks import approved_period_change, range_days
 
 
 def allowed_cells(indicator: Indicator) -> list[str]:
@@ -117,8 +117,14 @@ def aggregate_entry_save(
     )
     with transaction.atomic():
         # A typed-in figure of an approved half year is a correction too: its comment is the reason.
-        locked = correction_require_reason(
-            country_ids=[country.pk], days=range_days(period.start, period.end), reason=comment, field="comment"
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="aggregate_entry",
+            country_ids=[country.pk],
+            days=range_days(period.start, period.end),
+            reason=comment,
+            field="comment",
         )
         entry = (
             AggregateEntry.objects.select_for_update()
@@ -156,12 +162,5 @@ def aggregate_entry_save(
         AggregateEntryChange.objects.create(
             entry=entry, changed_by=saved_by, old_value=old_value, new_value=value, comment=comment.strip()
         )
-        correction_record(
-            reviews=locked,
-            made_by=saved_by,
-            organisation=organisation,
-            record_kind="aggregate_entry",
-            record_id=str(entry.pk),
-            reason=comment,
-        )
+        change.done(str(entry.pk))
     return entry

@@ -33,7 +33,7 @@ from sahay.records.models import (
     TrackedItem,
     TrackedItemStatus,
 )
-from sahay.reports.locks import correction_record, correction_require_reason, range_days
+from sahay.reports.locks import approved_period_change, range_days
 
 
 def require_capture_scope(user: User, organisation: Organisation) -> None:
@@ -228,7 +228,10 @@ def activity_save(
         raise ValidationError(errors)
     with transaction.atomic():
         # An activity counts in the half year of its date: its old place and date and its new ones may be locked.
-        locked = correction_require_reason(
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="activity",
             country_ids=[organisation.country_id, activity.country_id if activity else None],
             days=[date, activity.date if activity else None],
             reason=correction_reason,
@@ -249,14 +252,7 @@ def activity_save(
         )
         activity.save()
         activity.reached_organisations.set(reached_organisations)
-        correction_record(
-            reviews=locked,
-            made_by=saved_by,
-            organisation=organisation,
-            record_kind="activity",
-            record_id=activity.public_id,
-            reason=correction_reason,
-        )
+        change.done(activity.public_id)
     return activity
 
 
@@ -288,17 +284,15 @@ def participations_record(
                 }
             )
     with transaction.atomic():
-        locked = correction_require_reason(
-            country_ids=[activity.country_id], days=[activity.date], reason=correction_reason
-        )
-        correction_record(
-            reviews=locked,
+        change = approved_period_change(
             made_by=saved_by,
             organisation=activity.organisation,
             record_kind="activity",
-            record_id=activity.public_id,
+            country_ids=[activity.country_id],
+            days=[activity.date],
             reason=correction_reason,
         )
+        change.done(activity.public_id)
         try:
             return Participation.objects.bulk_create(
                 [
@@ -319,18 +313,16 @@ def participation_remove(*, saved_by: User, participation: Participation, correc
     activity = participation.activity
     require_capture_scope(saved_by, activity.organisation)
     with transaction.atomic():
-        locked = correction_require_reason(
-            country_ids=[activity.country_id], days=[activity.date], reason=correction_reason
-        )
-        participation.delete()
-        correction_record(
-            reviews=locked,
+        change = approved_period_change(
             made_by=saved_by,
             organisation=activity.organisation,
             record_kind="activity",
-            record_id=activity.public_id,
+            country_ids=[activity.country_id],
+            days=[activity.date],
             reason=correction_reason,
         )
+        participation.delete()
+        change.done(activity.public_id)
 
 
 def service_save(
@@ -381,16 +373,16 @@ def service_save(
     if case is not None:
         service.case = case
     with transaction.atomic():
-        locked = correction_require_reason(country_ids=countries, days=touched, reason=correction_reason)
-        service.save()
-        correction_record(
-            reviews=locked,
+        change = approved_period_change(
             made_by=saved_by,
             organisation=organisation,
             record_kind="service",
-            record_id=service.public_id,
+            country_ids=countries,
+            days=touched,
             reason=correction_reason,
         )
+        service.save()
+        change.done(service.public_id)
     return service
 
 
@@ -445,20 +437,18 @@ def tracked_item_status_set(
     with transaction.atomic():
         # A status counts in the half year it was first reached: its old date and its new one may be locked.
         before = TrackedItemStatus.objects.filter(item=item, status=status).values_list("reached_on", flat=True).first()
-        locked = correction_require_reason(
-            country_ids=[item.organisation.country_id], days=[reached_on, before], reason=correction_reason
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=item.organisation,
+            record_kind=f"{item.kind}_status",
+            country_ids=[item.organisation.country_id],
+            days=[reached_on, before],
+            reason=correction_reason,
         )
         status_row, _created = TrackedItemStatus.objects.update_or_create(
             item=item, status=status, defaults={"reached_on": reached_on}
         )
-        correction_record(
-            reviews=locked,
-            made_by=saved_by,
-            organisation=item.organisation,
-            record_kind=f"{item.kind}_status",
-            record_id=item.public_id,
-            reason=correction_reason,
-        )
+        change.done(item.public_id)
         if item.kind == TrackedItem.Kind.OFFENDER:
             audit_record(
                 action=AuditAction.OFFENDER_CHANGED,
@@ -479,16 +469,14 @@ def reach_save(
     if estimate <= 0:
         raise ValidationError({"estimate": _("An estimate is a positive number.")})
     with transaction.atomic():
-        locked = correction_require_reason(
-            country_ids=[activity.country_id], days=[activity.date], reason=correction_reason
-        )
-        reach = AggregateReach.objects.create(activity=activity, audience=audience, estimate=estimate, method=method)
-        correction_record(
-            reviews=locked,
+        change = approved_period_change(
             made_by=saved_by,
             organisation=activity.organisation,
             record_kind="activity",
-            record_id=activity.public_id,
+            country_ids=[activity.country_id],
+            days=[activity.date],
             reason=correction_reason,
         )
+        reach = AggregateReach.objects.create(activity=activity, audience=audience, estimate=estimate, method=method)
+        change.done(activity.public_id)
     return reach

@@ -37,7 +37,8 @@ def report_content(report: Report, *, language: str, synthetic: bool) -> ReportC
         return _content(report, report_data(report), language, synthetic)
 
 
-def _labels() -> dict[str, str]:
+def report_labels() -> dict[str, str]:
+    """Every heading and column name of a report, in the active language (the renderers read these keys)."""
     return {
         "title": _("Half-year progress report"),
         "results": _("Results"),
@@ -130,7 +131,7 @@ def _content(report: Report, data: ReportData, language: str, synthetic: bool) -
         version=report.version if report.is_approved else None,
         generated_at=timezone.localtime(report.approved_at or timezone.now()),
         synthetic=synthetic,
-        labels=_labels(),
+        labels=report_labels(),
         statements=_statements(indicators, data.published, places, report.country),
         targets=[
             _target_section(indicator, data, programme, period, places, report.country)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -93,3 +94,39 @@ def correction_record(
             reason=reason.strip(),
             detail={"country": review.country_id, "period": review.period_code},
         )
+
+
+@dataclass
+class ApprovedPeriodChange:
+    """A change checked against the approved half years it touches; `done` keeps and audits it as a correction."""
+
+    reviews: list[PeriodReview]
+    made_by: User
+    organisation: Organisation | None
+    record_kind: str
+    reason: str
+
+    def done(self, record_id: str) -> None:
+        correction_record(
+            reviews=self.reviews,
+            made_by=self.made_by,
+            organisation=self.organisation,
+            record_kind=self.record_kind,
+            record_id=record_id,
+            reason=self.reason,
+        )
+
+
+def approved_period_change(
+    *,
+    made_by: User,
+    organisation: Organisation | None,
+    record_kind: str,
+    country_ids: Iterable[int | None],
+    days: Iterable[date | None],
+    reason: str,
+    field: str = CORRECTION_FIELD,
+) -> ApprovedPeriodChange:
+    """Call inside the change's transaction, before writing; call `done` with the record's id after writing."""
+    reviews = correction_require_reason(country_ids=country_ids, days=days, reason=reason, field=field)
+    return ApprovedPeriodChange(reviews, made_by, organisation, record_kind, reason)

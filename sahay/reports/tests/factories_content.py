@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.utils import translation
+
+from sahay.reports.building import report_labels
 from sahay.reports.content import (
     Explanation,
     Narrative,
@@ -21,50 +24,12 @@ from sahay.reports.content import (
 COUNTRIES = ["Bangladesh", "Cambodia", "India", "Indonesia", "Kenya", "Nepal", "Philippines", "Uganda", "Viet Nam"]
 SEMESTERS = ["2014-H1", "2014-H2", "2015-H1", "2015-H2", "2016-H1", "2016-H2", "2017-H1"]
 
-LABELS = {
-    "suppressed": "<5 or x: hidden to protect children",
-    "narrative": "Text",
-    "title": "Half-year progress report",
-    "results": "Results",
-    "targets": "Progress against targets",
-    "charts": "Charts",
-    "explanations": "Explanations",
-    "restatements": "Restated figures",
-    "narratives": "Narrative",
-    "changes": "Changes since the previous version",
-    "indicator": "Indicator",
-    "place": "Place",
-    "period_figure": "This period",
-    "cumulative_figure": "Cumulative",
-    "target": "Target",
-    "progress": "Progress",
-    "status": "Status",
-    "expected": "Expected",
-    "disaggregation": "Disaggregation",
-    "draft": "Draft",
-    "synthetic_notice": "Synthetic demonstration data: not real figures",
-    "suppression_note": '"<5" means fewer than five; "x" is withheld so that a small number cannot be worked out.',
-    "version": "Version",
-    "generated": "Generated",
-    "trend": "Per half-year",
-    "by_country": "By country",
-    "bullet_actual": "Achieved",
-    "bullet_path": "Expected by now",
-    "bullet_target": "Target",
-    "before": "Before",
-    "after": "After",
-    "reasons": "Reasons",
-    "window": "Figure",
-    "period_code": "Period",
-    "no_statements": "No results to report.",
-    "no_explanations": "No explanations.",
-    "no_restatements": "No figures were restated.",
-    "no_narratives": "No narrative.",
-    "no_changes": "No changes.",
-    "page": "Page",
-    "of": "of",
-    "programme": "Programme",
-}
+
+def labels() -> dict[str, str]:
+    """The report's own labels, in English."""
+    with translation.override("en"):
+        return report_labels()
+
 
 TARGETS = [
     ("1.1", "Children trained to recognise exploitation", "children"),
@@ -206,7 +171,7 @@ def report_content(*, draft: bool = True, synthetic: bool = True) -> ReportConte
         version=None if draft else 2,
         generated_at=datetime(2017, 8, 14, 9, 30, tzinfo=UTC),
         synthetic=synthetic,
-        labels=dict(LABELS),
+        labels=labels(),
         statements=[Statement(code, strategy, place, text) for code, strategy, place, text in STATEMENTS],
         targets=[_section(index, code, name, unit) for index, (code, name, unit) in enumerate(TARGETS)],
         explanations=[

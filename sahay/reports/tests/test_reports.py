@@ -158,10 +158,3 @@ def test_a_failing_rule_set_gives_no_file_and_no_preview(
     assert "nothing was output" in download.content.decode()
     preview = manager.get(reverse("report_detail", args=[report.pk])).content.decode()
     assert "none are shown" in preview and "Progress against targets" not in preview
-
-
-def test_every_label_the_renderers_read_is_written_by_the_report(world: World) -> None:
-    from sahay.reports.tests.factories_content import LABELS
-
-    content = report_content(Report(programme=world.programme, period_code="2017-H1"), language="en", synthetic=True)
-    assert set(LABELS) <= set(content.labels)
