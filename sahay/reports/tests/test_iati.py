@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -25,15 +26,24 @@ from sahay.reports.iati_codes import IATI_CODELISTS_VERSION
 
 pytestmark = pytest.mark.django_db
 
-# The official schema lives next to the repository (shared/standards), never copied into it.
-SCHEMA_DIRECTORY = Path(__file__).resolve().parents[3].parent / "shared" / "standards" / "iati-2.03"
+# The official schema lives beside the repository (../shared/standards), never copied into it. A clone elsewhere
+# names it with SAHAY_IATI_SCHEMA_DIR, or finds the workplace's copy; without one, the tests fail.
+SCHEMA_PLACES = [
+    *([Path(os.environ["SAHAY_IATI_SCHEMA_DIR"])] if os.environ.get("SAHAY_IATI_SCHEMA_DIR") else []),
+    Path(__file__).resolve().parents[3].parent / "shared" / "standards" / "iati-2.03",
+    Path("/work/shared/standards/iati-2.03"),
+]
+SCHEMA_DIRECTORY = next((place for place in SCHEMA_PLACES if place.is_dir()), SCHEMA_PLACES[0])
 GENERATED_AT = datetime(2018, 2, 1, 9, 30, tzinfo=UTC)
 ENGINE_SPLIT = {"sex": "sex", "age": "age_band"}  # the file's dimension names back to the engine's
 
 
 @cache
 def iati_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(file=str(SCHEMA_DIRECTORY / "iati-activities-schema.xsd"))
+    schema = SCHEMA_DIRECTORY / "iati-activities-schema.xsd"
+    if not schema.is_file():
+        pytest.fail(f"The IATI 2.03 schema is not at {schema}: set SAHAY_IATI_SCHEMA_DIR to its folder.")
+    return etree.XMLSchema(file=str(schema))
 
 
 def assert_valid(content: bytes) -> etree._Element:
