@@ -34,6 +34,18 @@ class OrganisationField(forms.ModelChoiceField):  # type: ignore[type-arg]
         super().__init__(queryset=Organisation.objects.none(), label=_("Organisation"), **kwargs)
 
 
+def correction_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason for the correction"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Needed only when the record lies in a half year whose figures are approved. The reason appears in "
+            "the next report: do not name or describe a child or a family."
+        ),
+    )
+
+
 class CaptureForm(forms.Form):
     """A form whose first field is the organisation the record is for, limited to the user's capture scope."""
 
@@ -66,6 +78,7 @@ class PersonForm(CaptureForm):
     name = forms.CharField(label=_("Name"), required=False, help_text=_("Stored encrypted; never shown in lists."))
     contact = forms.CharField(label=_("Contact"), required=False)
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    correction_reason = correction_reason_field()
 
 
 class PersonRoleForm(forms.Form):
@@ -80,6 +93,7 @@ class PersonRoleForm(forms.Form):
     )
     start = forms.DateField(label=_("From"), widget=DATE, required=False)
     end = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    correction_reason = correction_reason_field()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -107,6 +121,7 @@ class HouseholdForm(CaptureForm):
         label=_("Province or district"), queryset=AdministrativeArea.objects.none(), required=False
     )
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    correction_reason = correction_reason_field()
 
 
 class ExternalOrganisationForm(CaptureForm):
@@ -117,18 +132,6 @@ class ExternalOrganisationForm(CaptureForm):
         choices=blank_first(ExternalOrganisation.Sector.choices),
         required=False,
         help_text=_("For companies only."),
-    )
-
-
-def correction_reason_field() -> forms.CharField:
-    return forms.CharField(
-        label=_("Reason for the correction"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Needed only when the record lies in a half year whose figures are approved. The reason appears in "
-            "the next report: do not name or describe a child or a family."
-        ),
     )
 
 

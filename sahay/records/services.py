@@ -93,6 +93,7 @@ def person_save(
     address: str = "",
     roles: Sequence[RoleSpec] = (),
     person: Person | None = None,
+    correction_reason: str = "",
 ) -> Person:
     """Create a person (or update `person`), with the roles given added."""
     require_capture_scope(saved_by, organisation)
@@ -120,6 +121,20 @@ def person_save(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Sex, age, roles and organisation decide how a person counts in every half year they took part in.
+        counted_differently = person is not None and (
+            bool(roles)
+            or (person.sex, person.birth_date, person.birth_year_estimated, person.organisation_id)
+            != (sex, birth_date, birth_year_estimated, organisation.pk)
+        )
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="person",
+            country_ids=[organisation.country_id, person.country_id if person else None],
+            days=_event_days(person) if counted_differently and person else [],
+            reason=correction_reason,
+        )
         if person is None:
             person = Person(organisation=organisation)
         person.code, person.sex, person.country = code, sex, organisation.country
@@ -131,7 +146,16 @@ def person_save(
             PersonRole.objects.create(
                 person=person, role=spec.role, profession=spec.profession, start=spec.start, end=spec.end
             )
+        change.done(person.public_id)
     return person
+
+
+def _event_days(person: Person) -> list[date]:
+    """A day in every half year the person's participations and services count in."""
+    days = list(Participation.objects.filter(person=person).values_list("activity__date", flat=True))
+    for start, end in Service.objects.filter(person=person).values_list("start", "end"):
+        days += range_days(start, end)
+    return days
 
 
 def household_save(
@@ -143,6 +167,7 @@ def household_save(
     area: AdministrativeArea | None = None,
     address: str = "",
     household: Household | None = None,
+    correction_reason: str = "",
 ) -> Household:
     require_capture_scope(saved_by, organisation)
     errors: dict[str, str] = {}
@@ -156,6 +181,24 @@ def household_save(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Who belongs to a household decides whether it counts as a victim's family in its services' half years.
+        members_change = household is not None and set(household.memberships.values_list("person_id", flat=True)) != {
+            member.pk for member in members
+        }
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="household",
+            country_ids=[organisation.country_id, household.country_id if household else None],
+            days=[
+                day
+                for start, end in (
+                    household.services.values_list("start", "end") if members_change and household else []
+                )
+                for day in range_days(start, end)
+            ],
+            reason=correction_reason,
+        )
         if household is None:
             household = Household(organisation=organisation)
         household.code, household.country, household.area, household.address = (
@@ -168,6 +211,7 @@ def household_save(
         HouseholdMember.objects.filter(household=household).exclude(person__in=members).delete()
         for member in members:
             HouseholdMember.objects.get_or_create(household=household, person=member)
+        change.done(household.public_id)
     return household
 
 

@@ -46,6 +46,8 @@ def _person_data(data: dict[str, Any]) -> dict[str, Any]:
 def person_create(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, organisations=capture_organisations(user=request.user))
     role_form = PersonRoleForm(request.POST or None, prefix="role")
+    for new_form in (form, role_form):  # someone new has nothing counted yet: nothing to correct
+        del new_form.fields["correction_reason"]
 
     def save(data: dict[str, Any]) -> Person:
         if not role_form.is_valid():
@@ -105,7 +107,13 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
                 if target_form is form:
                     data = form.cleaned_data
                     kept = {field: data[field] if identity else getattr(person, field) for field in IDENTITY_FIELDS}
-                    person_save(saved_by=request.user, person=person, **_person_data(data), **kept)
+                    person_save(
+                        saved_by=request.user,
+                        person=person,
+                        **_person_data(data),
+                        **kept,
+                        correction_reason=data["correction_reason"],
+                    )
                     messages.success(request, _("%(code)s saved.") % {"code": person.code})
                 else:
                     spec = role_form.role_spec()
@@ -117,6 +125,7 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
                         **_person_data(initial),
                         **{field: getattr(person, field) for field in IDENTITY_FIELDS},
                         roles=[spec],
+                        correction_reason=role_form.cleaned_data["correction_reason"],
                     )
                     messages.success(request, _("Role added."))
                 return redirect("person_edit", person.public_id)
@@ -182,6 +191,8 @@ def household_edit(request: AuthenticatedRequest, public_id: str | None = None) 
     form = HouseholdForm(request.POST or None, initial=initial, organisations=capture_organisations(user=request.user))
     if household is not None and not sees_identity(request.user, household):
         del form.fields["address"]
+    if household is None:  # a new household has nothing counted yet: nothing to correct
+        del form.fields["correction_reason"]
 
     def save(data: dict[str, Any]) -> Any:
         return household_save(
@@ -192,6 +203,7 @@ def household_edit(request: AuthenticatedRequest, public_id: str | None = None) 
             members=_members(data["organisation"], data["member_codes"]),
             address=data.get("address", household.address if household else ""),
             household=household,
+            correction_reason=data.get("correction_reason", ""),
         )
 
     return save_or_show(

@@ -202,3 +202,39 @@ def test_a_status_date_or_a_reach_estimate_in_an_approved_period_needs_a_reason(
     )
     assert TrackedItem.objects.get(pk=item.pk).statuses.filter(status="completed").exists()
     assert Correction.objects.filter(record_kind="curriculum_status").count() == 1
+
+
+def test_changing_how_a_person_or_household_counts_in_an_approved_period_needs_a_reason(world: World) -> None:
+    from sahay.records.models import Person
+    from sahay.records.services import household_save, person_save
+
+    world.victims_with_legal_aid("NP", 1, date(2017, 3, 1))
+    person = Person.objects.get(code="V-NP-0")
+    partner = world.organisations.partners["NP"]
+    household = household_save(saved_by=world.recorder, organisation=partner, code="H-1", members=[person])
+    world.approve(H1, "NP")
+
+    with pytest.raises(ValidationError) as refused:
+        person_save(saved_by=world.recorder, organisation=partner, code=person.code, sex="female", person=person)
+    assert "correction_reason" in refused.value.message_dict
+    person_save(
+        saved_by=world.recorder,
+        organisation=partner,
+        code="V-NP-0b",
+        sex=person.sex,
+        birth_date=person.birth_date,
+        person=person,
+    )  # a new code changes no figure: nothing is asked
+    person.refresh_from_db()
+    person_save(
+        saved_by=world.recorder,
+        organisation=partner,
+        code=person.code,
+        sex="female",
+        birth_date=person.birth_date,
+        person=person,
+        correction_reason="Sex was recorded wrongly at intake.",
+    )
+    assert Correction.objects.filter(record_kind="person").count() == 1
+    # The household has no service of its own in the half year: its members can change freely.
+    household_save(saved_by=world.recorder, organisation=partner, code="H-1", members=[], household=household)
