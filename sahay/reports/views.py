@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -198,9 +199,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 return redirect("report_detail", pk=report.pk)
     language = (get_language() or "en").split("-")[0]
     try:
-        body = render_html(
-            report_content(report, language=language, synthetic=demo_data_is_synthetic()), standalone=False
-        )
+        body = _preview(report, language)
     except DisclosureError:
         body = None  # nothing is shown when the disclosure rules could not be applied
     # Only the versions this user may read: a donor never learns that a new version is being written.
@@ -222,6 +221,20 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             and not versions.filter(version__gt=report.version).exists(),
         },
     )
+
+
+def _preview(report: Report, language: str) -> str:
+    """The report as it reads in the page. An approved report never changes, so its preview is drawn once."""
+
+    def draw() -> str:
+        return render_html(
+            report_content(report, language=language, synthetic=demo_data_is_synthetic()), standalone=False
+        )
+
+    if not report.is_approved or report.approved_at is None:
+        return draw()
+    key = f"report-preview:{report.pk}:{report.approved_at.isoformat()}:{language}"
+    return str(cache.get_or_set(key, draw, timeout=None))
 
 
 @require_POST
