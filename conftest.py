@@ -79,6 +79,12 @@ def audit_guard_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def jobs_at_once(settings: Any) -> None:
+    """Background work runs in the test itself, so its outcome can be checked; tests/jobs try the thread."""
+    settings.SAHAY_JOBS_INLINE = True
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any, request: pytest.FixtureRequest) -> None:
     """Argon2 is slow on purpose; tests that are not about hashing use a fast hasher."""
     if "argon2" not in request.keywords:

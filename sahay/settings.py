@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "sahay.figures",
     "sahay.reports",
     "sahay.exports",
+    "sahay.imports",
+    "sahay.jobs",
     "sahay.demo",
 ]
 
@@ -260,6 +262,15 @@ LOGGING = {
         name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "matplotlib")
     },
 }
+
+# Background work: Celery workers when a broker is configured (Redis or RabbitMQ), else a thread of the web process.
+SAHAY_BROKER_URL = os.environ.get("SAHAY_BROKER_URL", "")
+# Run background work at once, in the caller: for tests, and for a one-off command.
+SAHAY_JOBS_INLINE = os.environ.get("SAHAY_JOBS_INLINE", "") == "1"
+
+# Imports: the largest file and the most rows one upload may hold.
+SAHAY_IMPORT_MAX_BYTES = int(os.environ.get("SAHAY_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+SAHAY_IMPORT_MAX_ROWS = int(os.environ.get("SAHAY_IMPORT_MAX_ROWS", "200000"))
 
 # Where the default results framework ships; `sahay demo` loads it.
 SAHAY_DEFAULT_FRAMEWORK = BASE_DIR / "frameworks" / "data" / "default.yaml"

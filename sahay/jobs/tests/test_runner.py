@@ -1,0 +1,73 @@
+"""The task mechanism: a job runs once, its progress and outcome are kept, and it runs without any server."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from sahay.jobs import runner
+from sahay.jobs.models import Job
+
+
+@runner.job("test-count")
+def count_to(job: Job, progress: runner.Progress) -> None:
+    total = job.arguments["to"]
+    for done in range(1, total + 1):
+        progress(done, total)
+    if job.arguments.get("fail"):
+        raise RuntimeError("broken on purpose")
+    job.message, job.result = "Counted.", {"counted": total}
+
+
+@pytest.mark.django_db
+def test_a_job_runs_once_and_keeps_its_progress_and_outcome(role_users: Any) -> None:
+    job = runner.job_create(kind="test-count", owner=role_users.me_officer, payload=b"data", arguments={"to": 1200})
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.message == "Counted." and job.result == {"counted": 1200}
+    assert (job.progress_done, job.progress_total, job.progress_percent) == (1200, 1200, 100)
+    assert bytes(job.payload) == b""  # the uploaded data goes once the work is over
+    runner.run_job(job.pk)  # a second run (a retried task) does nothing
+    job.refresh_from_db()
+    assert job.result == {"counted": 1200}
+
+
+@pytest.mark.django_db
+def test_a_failing_job_says_so_without_its_data(role_users: Any, caplog: pytest.LogCaptureFixture) -> None:
+    job = runner.job_create(kind="test-count", owner=role_users.me_officer, arguments={"to": 3, "fail": True})
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.message == "Something went wrong; nothing was changed."
+    assert "broken on purpose" in caplog.text and "data" not in job.message
+
+
+def test_without_a_broker_a_job_runs_in_a_thread_of_the_web_process(
+    committed_db: None, role_users: Any, settings: Any
+) -> None:
+    settings.SAHAY_JOBS_INLINE, settings.SAHAY_BROKER_URL = False, ""
+    job = runner.job_create(kind="test-count", owner=role_users.me_officer, arguments={"to": 50})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        time.sleep(0.05)
+    assert job.status == Job.Status.DONE and job.result == {"counted": 50}
+
+
+def test_with_a_broker_the_job_goes_to_celery(
+    committed_db: None, role_users: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sahay.jobs import celery as celery_module
+
+    sent: list[int] = []
+    monkeypatch.setattr(celery_module.run, "delay", sent.append)
+    settings.SAHAY_JOBS_INLINE, settings.SAHAY_BROKER_URL = False, "redis://127.0.0.1:6379/0"
+    job = runner.job_create(kind="test-count", owner=role_users.me_officer, arguments={"to": 5})
+    assert sent == [job.pk]
+    job.refresh_from_db()
+    assert job.status == Job.Status.QUEUED  # a worker takes it from here
+    celery_module.run(job.pk)  # what the worker does
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
