@@ -47,6 +47,8 @@ class AuditAction(models.TextChoices):
     PERIOD_APPROVED = "period_approved", _("period approved")
     PERIOD_CORRECTED = "period_corrected", _("approved period corrected")
     REPORT_APPROVED = "report_approved", _("report approved")
+    PERSON_MERGED = "person_merged", _("people merged")
+    PERSON_MERGE_UNDONE = "person_merge_undone", _("merge of people undone")
 
 
 class AuditAppendOnlyError(RuntimeError):

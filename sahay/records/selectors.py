@@ -23,7 +23,8 @@ def _visible(user: User, queryset: QuerySet[M], *, country_field: str = "country
 
 
 def person_list(*, user: User, search: str = "") -> QuerySet[Person]:
-    people = _visible(user, Person.objects.select_related("organisation", "country"))
+    # A record merged into another one is kept only so the merge can be undone: it is not listed.
+    people = _visible(user, Person.objects.filter(merged_into__isnull=True).select_related("organisation", "country"))
     if search:
         people = people.filter(code__icontains=search.strip())
     return people
@@ -115,5 +116,7 @@ def probable_duplicates(
             birth_date__year=birth_year_estimated
         )
     if near_birth:
-        return Person.objects.filter(organisation=organisation).filter(same_code | (Q(sex=sex) & near_birth))
+        return Person.objects.filter(organisation=organisation).filter(
+            same_code | (Q(sex=sex, merged_into__isnull=True) & near_birth)
+        )
     return Person.objects.filter(organisation=organisation).filter(same_code)

@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from sahay.records.views import activities, erasure, others, people
+from sahay.records.views import activities, duplicates, erasure, others, people
 
 urlpatterns = [
     path("people/", people.people, name="person_list"),
     path("people/new/", people.person_create, name="person_create"),
     path("people/erase/", erasure.person_erase_find, name="person_erase_find"),
+    path("duplicates/", duplicates.duplicate_list, name="duplicate_list"),
+    path("merges/<int:pk>/undo/", duplicates.person_merge_undo, name="person_merge_undo"),
+    path("people/<str:keep_id>/merge/<str:merge_id>/", duplicates.person_merge, name="person_merge"),
     path("people/<str:public_id>/", people.person_edit, name="person_edit"),
     path("people/<str:public_id>/erase/", erasure.person_erase_confirm, name="person_erase"),
     path("households/", people.households, name="household_list"),

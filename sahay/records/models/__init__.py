@@ -2,6 +2,7 @@
 
 from sahay.records.models.activities import Activity, AggregateReach, Participation
 from sahay.records.models.items import OffenderDetails, TrackedItem, TrackedItemStatus
+from sahay.records.models.merges import PersonMerge
 from sahay.records.models.organisations import ExternalOrganisation
 from sahay.records.models.people import Household, HouseholdMember, Person, PersonRole, Sex
 from sahay.records.models.services import Service
@@ -15,6 +16,7 @@ __all__ = [
     "OffenderDetails",
     "Participation",
     "Person",
+    "PersonMerge",
     "PersonRole",
     "Service",
     "Sex",

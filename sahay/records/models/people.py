@@ -62,6 +62,17 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the identity was erased (retention schedule or a legal request): the de-identified record stays.
     identity_erased_at = models.DateTimeField(_("identity erased at"), null=True, blank=True, editable=False)
+    # Set when this record was merged into another one (the same person recorded twice): it keeps no events,
+    # stays for undoing the merge, and is hidden from lists.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_people",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         ordering = ["organisation", "code"]

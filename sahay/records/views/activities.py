@@ -183,8 +183,12 @@ def _record_participants(
     picked = list(
         Person.objects.filter(organisation=activity.organisation, public_id__in=add_form.cleaned_data.get("picked", []))
     )
+    # A record merged into another is no one to add: its code reads as unknown, and the duplicates page says whom.
     known = {
-        person.code: person for person in Person.objects.filter(organisation=activity.organisation, code__in=codes)
+        person.code: person
+        for person in Person.objects.filter(
+            organisation=activity.organisation, code__in=codes, merged_into__isnull=True
+        )
     }
     missing = [code for code in codes if code not in known]
     if missing:
