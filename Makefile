@@ -44,8 +44,11 @@ test-postgres: $(VENV)/.installed-dev
 BENCH_PEOPLE ?= 1000000
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
+	$(BIN)/python -m benchmarks.imports
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
+	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks.imports
 
 # The demo's 2017-H1 report as page images in docs/, for review (run after changing how reports look).
 REPORT_PAGES_VAR := var/report-pages

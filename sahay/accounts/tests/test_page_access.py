@@ -11,10 +11,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from sahay.accounts.models import Role, User
 from sahay.cases.tests.access_spec import CASE_PAGES
 from sahay.core.models import Country
 from sahay.figures.services import aggregate_entry_save
 from sahay.frameworks.models import Indicator, Target
+from sahay.jobs.models import Job
 from sahay.records.services import (
     activity_save,
     external_organisation_save,
@@ -158,6 +160,18 @@ EXPECTED: dict[str, Expectation] = {
     "export_records": Expectation(FIGURE_ROLES, lambda data: {"kind": "people"}),
     "export_identities": Expectation(FIGURE_ROLES),
     "export_download": Expectation(set(), lambda data: {"token": "no-such-link"}, out_of_scope=frozenset(EVERYONE)),
+    "duplicate_list": Expectation(RECORDING_ROLES),
+    "person_merge": Expectation(
+        {"me_officer", "country_coordinator"},
+        lambda data: {"keep_id": data["person"], "merge_id": data["person_twin"]},
+        out_of_scope=NEPAL_RECORD,
+    ),
+    # Imports: for those who record; an import's page and errors are its uploader's alone (404 for anyone else).
+    "import_list": Expectation(RECORDING_ROLES),
+    "import_job": Expectation(set(), lambda data: {"pk": data["job"]}, out_of_scope=frozenset(RECORDING_ROLES)),
+    "import_errors": Expectation(set(), lambda data: {"pk": data["job"]}, out_of_scope=frozenset(RECORDING_ROLES)),
+    "import_template": Expectation(RECORDING_ROLES, lambda data: {"kind": "people"}),
+    "import_xlsform": Expectation(RECORDING_ROLES, lambda data: {"form_id": "attendance"}),
 }
 # Pages that answer without sign-in, and actions that only take POST (tested in their own modules).
 PUBLIC = {
@@ -179,7 +193,17 @@ POST_ONLY = {
     "report_start",
     "report_approve",
     "report_new_version",
+    "person_merge_undo",
 }
+
+
+def someone_else(organisations) -> User:
+    return User.objects.create(
+        username="uploader",
+        role=Role.objects.get(code="partner_staff"),
+        organisation=organisations.partners["NP"],
+        country=organisations.partners["NP"].country,
+    )
 
 
 def url_names(patterns: list[URLPattern | URLResolver] | None = None) -> Iterator[str]:
@@ -216,6 +240,8 @@ def matrix_data(entered_programme, role_users, organisations) -> dict[str, objec
         saved_by=recorder, organisation=nepal, kind="community_meeting", title="m", date=date(2017, 3, 1)
     )
     return {
+        # An import uploaded by someone who is none of the roles tested: nobody else may read it.
+        "job": Job.objects.create(kind="import", owner=someone_else(organisations)).pk,
         "report": Report.objects.create(
             programme=entered_programme, period_code="2017-H1", created_by=role_users.programme_manager
         ).pk,
@@ -223,6 +249,9 @@ def matrix_data(entered_programme, role_users, organisations) -> dict[str, objec
         "target": target.pk,
         "user": role_users.programme_manager.pk,
         "person": person.public_id,
+        "person_twin": person_save(
+            saved_by=recorder, organisation=nepal, code="NP-2", sex="female", birth_date=date(2008, 1, 2)
+        ).public_id,
         "household": household_save(saved_by=recorder, organisation=nepal, code="H-1", members=[person]).public_id,
         "activity": activity.public_id,
         "service": service_save(

@@ -1,0 +1,44 @@
+"""The upload form: which kind of records, for which organisation, the file, and whether only to check it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from sahay.core.models import Organisation
+from sahay.imports.kinds import KINDS
+from sahay.records.forms import correction_reason_field
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"))
+    organisation = forms.ModelChoiceField(label=_("For"), queryset=Organisation.objects.none())
+    file = forms.FileField(
+        label=_("File"), help_text=_("Excel (.xlsx) or CSV, with the template's headers in English or Dutch.")
+    )
+    dry_run = forms.BooleanField(label=_("Only check the file: write nothing"), required=False)
+    correction_reason = correction_reason_field()
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)  # noqa: S101 - declared above
+        kind.choices = [(name, item.label_nl if language == "nl" else item.label_en) for name, item in KINDS.items()]
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)  # noqa: S101 - declared above
+        organisation.queryset = organisations
+        if organisations.count() == 1:
+            organisation.initial = organisations.first()
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.SAHAY_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; files up to %(limit)s MB are imported. Split it into smaller files.")
+                % {"size": round(upload.size / 1e6, 1), "limit": round(settings.SAHAY_IMPORT_MAX_BYTES / 1e6)}
+            )
+        return upload
