@@ -39,6 +39,9 @@ class ImportForm(forms.Form):
         if upload.size > settings.SAHAY_IMPORT_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is %(size)s MB; files up to %(limit)s MB are imported. Split it into smaller files.")
-                % {"size": round(upload.size / 1e6, 1), "limit": round(settings.SAHAY_IMPORT_MAX_BYTES / 1e6)}
+                % {
+                    "size": f"{upload.size / 1024 / 1024:.1f}",
+                    "limit": f"{settings.SAHAY_IMPORT_MAX_BYTES / 1024 / 1024:.0f}",
+                }
             )
         return upload

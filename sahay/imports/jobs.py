@@ -35,7 +35,8 @@ def import_start(
         arguments={
             "kind": kind,
             "organisation": organisation.pk,
-            "file_name": file_name,
+            # A file's name may name a child: kept encrypted, like the file.
+            "file_name": encrypt_bytes(file_name.encode()).decode("ascii"),
             "dry_run": dry_run,
             "correction_reason": correction_reason,
         },
@@ -50,7 +51,7 @@ def run_import(job_row: Job, progress: Progress) -> None:
         organisation=Organisation.objects.get(pk=arguments["organisation"]),
         uploaded_by=job_row.owner,
         data=decrypt_bytes(bytes(job_row.payload)),
-        file_name=arguments["file_name"],
+        file_name=file_name_of(job_row),
         dry_run=arguments["dry_run"],
         correction_reason=arguments["correction_reason"],
         progress=progress,
@@ -64,7 +65,8 @@ def run_import(job_row: Job, progress: Progress) -> None:
         "updated": result.updated,
         "unchanged": result.unchanged,
         "error_count": result.error_count,
-        "error_file_name": result.error_file_name,
+        # The error file's format only: the file's own name may name a child.
+        "error_format": "csv" if result.error_file_name.endswith(".csv") else "xlsx",
     }
     if not result.ok:
         job_row.status = Job.Status.FAILED
@@ -91,6 +93,10 @@ def outcome(result: ImportResult) -> str:
             % counts
         )
     return _("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % counts
+
+
+def file_name_of(job_row: Job) -> str:
+    return decrypt_bytes(job_row.arguments["file_name"].encode("ascii")).decode()
 
 
 def shown_errors(job_row: Job) -> list[dict[str, Any]]:

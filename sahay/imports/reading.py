@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -185,18 +186,44 @@ def open_table(*, kind: ImportKind, data: bytes, file_name: str) -> Table:
     )
 
 
+# An xlsx file is a zip archive: what it unpacks to is read into memory (its shared strings whole), so a small
+# file that unpacks to gigabytes (a zip bomb) is refused before it is opened.
+MAX_UNPACKED_FACTOR = 4  # times the largest file accepted
+MAX_COMPRESSION_RATIO = 100
+
+
+def check_archive(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as error:
+        raise ImportFileError(_("The file cannot be opened as an Excel workbook (.xlsx).")) from error
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members) or 1
+    if unpacked > MAX_UNPACKED_FACTOR * max_bytes() or unpacked / packed > MAX_COMPRESSION_RATIO:
+        raise ImportFileError(
+            _("The workbook unpacks to %(size)s MB, far more than a spreadsheet of records: it is not imported.")
+            % {"size": f"{unpacked / 1024 / 1024:.0f}"}
+        )
+
+
 def xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     """Rows of the first sheet. Formulas are never evaluated: a formula cell gives the value Excel saved, if any."""
     from openpyxl import load_workbook
 
+    check_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # a corrupt or disguised file: openpyxl raises many kinds
         raise ImportFileError(_("The file cannot be opened as an Excel workbook (.xlsx).")) from error
     try:
         sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(cells)
+        except Exception as error:
+            # openpyxl parses with lxml or ElementTree and unpacks with zipfile: each raises its own errors.
+            raise ImportFileError(_("The workbook is damaged and cannot be read to the end.")) from error
     finally:
         workbook.close()
 
@@ -267,6 +294,10 @@ def csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         yield from enumerate(reader, start=1)
     except csv.Error as error:
         raise ImportFileError(_("The file is not a readable CSV file: %(error)s") % {"error": error}) from error
+    except UnicodeError as error:  # bytes that are not text in the file's encoding, past the part first read
+        raise ImportFileError(
+            _("The file holds bytes that are not text in its encoding: save it again as UTF-8.")
+        ) from error
 
 
 def csv_row_count(data: bytes) -> int | None:

@@ -79,7 +79,12 @@ def import_file(
         table = open_table(kind=import_kind, data=data, file_name=file_name)
         errors = Errors()
         context = context_for(
-            kind=import_kind, organisation=organisation, table=table, correction_reason=correction_reason, errors=errors
+            kind=import_kind,
+            organisation=organisation,
+            table=table,
+            correction_reason=correction_reason,
+            uploaded_by=uploaded_by,
+            errors=errors,
         )
         for plan in plans(context, progress):
             _count(result, plan.action)
@@ -142,11 +147,14 @@ def _write(
     table: Table = open_table(kind=import_kind, data=data, file_name=file_name)
     try:
         with transaction.atomic():
+            # One import at a time per organisation: two of the same file at once would both create its records.
+            Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
             context = context_for(
                 kind=import_kind,
                 organisation=organisation,
                 table=table,
                 correction_reason=correction_reason,
+                uploaded_by=uploaded_by,
                 errors=errors,
             )
             counts = ImportResult(kind=kind, dry_run=False)

@@ -40,6 +40,7 @@ from sahay.records.models import (
     TrackedItem,
     TrackedItemStatus,
 )
+from sahay.records.selectors import sees_identity
 from sahay.reports.locks import range_days
 from sahay.reports.models import PeriodReview
 
@@ -215,6 +216,7 @@ class Context:
     key_hashes: array[int] = field(default_factory=lambda: array("q"))
     key_rows: array[int] = field(default_factory=lambda: array("q"))
     rows_read: int = 0
+    uploaded_by: Any = None  # whose view of identities applies (names, contacts, addresses)
 
     def error(self, plan: Plan | int, key: str, message: str, value: Any = None) -> None:
         number = plan if isinstance(plan, int) else plan.number
@@ -313,12 +315,26 @@ def _decide(context: Context, plan: Plan, keys: set[str], days: Sequence[date | 
     _lock(context, plan, days)
 
 
+IDENTITY_COLUMNS = ("name", "contact", "address")
+
+
 def people_rules(context: Context, plans: list[Plan]) -> None:
     codes = {plan.values["code"] for plan in plans}
     fields = ["id", "code", "sex", "birth_date", "birth_year_estimated", "name", "contact", "address"]
-    existing = {}
+    existing: dict[str, dict[str, Any]] = {}
+    may_see: dict[str, bool] = {}
     # Instances, not values: name, contact and address are decrypted by their field.
-    for person in Person.objects.filter(organisation=context.organisation, code__in=codes).only(*fields):
+    people = Person.objects.filter(organisation=context.organisation, code__in=codes).only(
+        *fields, "merged_into", "identity_erased_at", "organisation"
+    )
+    for person in people:
+        if person.merged_into_id is not None:
+            may_see[person.code] = False
+            existing[person.code] = {"id": person.pk, "merged": True, "roles": set()}
+            continue
+        # Whoever may not see a person's identity may not learn it either: not from "updated" against
+        # "unchanged", and not by setting it (an erased identity stays erased).
+        may_see[person.code] = person.identity_erased_at is None and sees_identity(context.uploaded_by, person)
         existing[person.code] = {name: getattr(person, name) for name in fields} | {"roles": set()}
     by_id = {row["id"]: row for row in existing.values()}
     for person_id, role in PersonRole.objects.filter(person_id__in=by_id).values_list("person_id", "role"):
@@ -346,9 +362,21 @@ def people_rules(context: Context, plans: list[Plan]) -> None:
         if "sex" in values and not values["sex"]:
             values["sex"] = "unknown"
         plan.existing = existing.get(values["code"])
+        if plan.existing and plan.existing.get("merged"):
+            context.error(plan, "code", _("this record was merged into another one: use that one's code."))
+            continue
+        compared = {"sex", "birth_date", "birth_year_estimated"}
+        if plan.existing and not may_see[values["code"]]:
+            if any(values.get(name) for name in IDENTITY_COLUMNS):
+                context.error(plan, "name", _("you may not set the name, contact or address of this person."))
+                continue
+            for name in IDENTITY_COLUMNS:  # left as they are, unseen
+                values.pop(name, None)
+        else:
+            compared |= set(IDENTITY_COLUMNS)
         new_roles = set(roles) - (plan.existing["roles"] if plan.existing else set())
         plan.refs["new_roles"] = sorted(new_roles)
-        _decide(context, plan, {"sex", "birth_date", "birth_year_estimated", "name", "contact", "address"}, [])
+        _decide(context, plan, compared, [])
         if plan.action == UNCHANGED and new_roles:
             plan.action = UPDATED
 
@@ -358,10 +386,13 @@ def households_rules(context: Context, plans: list[Plan]) -> None:
     people = _people(context, member_codes)
     codes = {plan.values["code"] for plan in plans}
     existing = {
-        household.code: {"id": household.pk, "address": household.address, "members": set()}
-        for household in Household.objects.filter(organisation=context.organisation, code__in=codes).only(
-            "id", "code", "address"
-        )
+        household.code: {
+            "id": household.pk,
+            "address": household.address,
+            "members": set(),
+            "may_see": sees_identity(context.uploaded_by, household),
+        }
+        for household in Household.objects.filter(organisation=context.organisation, code__in=codes)
     }
     by_id = {row["id"]: row for row in existing.values()}
     for household_id, person_id in HouseholdMember.objects.filter(household_id__in=by_id).values_list(
@@ -382,9 +413,16 @@ def households_rules(context: Context, plans: list[Plan]) -> None:
         if "members" in plan.values:
             plan.values["member_ids"] = {people[code]["id"] for code in members}
         plan.existing = existing.get(plan.values["code"])
+        compared = {"address", "member_ids"}
         if plan.existing:
             plan.existing["member_ids"] = plan.existing["members"]
-        _decide(context, plan, {"address", "member_ids"}, [])
+            if not plan.existing["may_see"]:  # an address one may not see is neither learnt nor set
+                if plan.values.get("address"):
+                    context.error(plan, "address", _("you may not set the address of this household."))
+                    continue
+                plan.values.pop("address", None)
+                compared.discard("address")
+        _decide(context, plan, compared, [])
 
 
 def organisations_rules(context: Context, plans: list[Plan]) -> None:
@@ -687,7 +725,13 @@ def plans(context: Context, progress: Callable[[int, int | None], None] | None =
 
 
 def context_for(
-    *, kind: ImportKind, organisation: Organisation, table: Table, correction_reason: str, errors: Errors | None = None
+    *,
+    kind: ImportKind,
+    organisation: Organisation,
+    table: Table,
+    correction_reason: str,
+    uploaded_by: Any,
+    errors: Errors | None = None,
 ) -> Context:
     return Context(
         kind=kind,
@@ -697,4 +741,5 @@ def context_for(
         errors=errors or Errors(),
         approved_periods=approved_periods(organisation),
         today=timezone.localdate(),
+        uploaded_by=uploaded_by,
     )

@@ -13,7 +13,7 @@ from sahay.accounts.decorators import right_required
 from sahay.accounts.rights import Right
 from sahay.core.pages import AuthenticatedRequest
 from sahay.imports.forms import ImportForm
-from sahay.imports.jobs import IMPORT_JOB, error_file, import_start, shown_errors
+from sahay.imports.jobs import IMPORT_JOB, error_file, file_name_of, import_start, shown_errors
 from sahay.imports.kinds import KINDS
 from sahay.imports.templates_files import template_file
 from sahay.imports.xlsforms import FORMS, xlsform
@@ -47,7 +47,7 @@ def import_list(request: AuthenticatedRequest) -> HttpResponse:
         )
         messages.info(request, _("File received: %(name)s.") % {"name": upload.name})
         return redirect("import_job", pk=job.pk)
-    jobs = Job.objects.filter(owner=request.user, kind=IMPORT_JOB)[:10]
+    jobs = [(job, file_name_of(job)) for job in Job.objects.filter(owner=request.user, kind=IMPORT_JOB)[:10]]
     return render(
         request,
         "imports/import_list.html",
@@ -69,6 +69,7 @@ def import_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "imports/import_job.html",
         {
             "job": job,
+            "file_name": file_name_of(job),
             "kind": kind,
             "errors": shown_errors(job) if job.is_finished else [],
             "has_error_file": bool(bytes(job.output)),
@@ -82,8 +83,7 @@ def import_errors(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     data = error_file(job)
     if data is None:
         raise Http404
-    name = job.result.get("error_file_name") or f"import-{job.pk}-errors.xlsx"
-    extension = "csv" if name.endswith(".csv") else "xlsx"
+    extension = "csv" if job.result.get("error_format") == "csv" else "xlsx"
     response = HttpResponse(data, content_type=CONTENT_TYPES[extension])
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.{extension}"'
     response["Cache-Control"] = "no-store"

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sahay.jobs.models import Job
@@ -75,7 +75,9 @@ def run_job(pk: int) -> None:
             last_written = done
 
     try:
-        _REGISTRY[job_row.kind](job_row, progress)
+        # In the language of whoever started it: its messages and row errors are read by them.
+        with translation.override(job_row.arguments.get("language") or settings.LANGUAGE_CODE):
+            _REGISTRY[job_row.kind](job_row, progress)
     except Exception:
         # The user is told it failed; the log says why, without the job's data.
         logger.exception("job %s (%s) failed", pk, job_row.kind)
@@ -97,7 +99,10 @@ def job_create(*, kind: str, owner: Any, payload: bytes = b"", arguments: dict[s
 
     with transaction.atomic():
         job_row = Job.objects.create(
-            kind=kind, owner=owner, payload=encrypt_bytes(payload) if payload else b"", arguments=arguments or {}
+            kind=kind,
+            owner=owner,
+            payload=encrypt_bytes(payload) if payload else b"",
+            arguments={"language": translation.get_language(), **(arguments or {})},
         )
         enqueue(job_row)
     return job_row

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from sahay.accounts.models import User
+from sahay.cases.models import Case
 from sahay.core.models import Organisation
 from sahay.records.models import Person, Sex
+from sahay.records.selectors import sees_identity
 from sahay.records.services import require_capture_scope
 
 # A pair is listed from this name similarity (0-100) when both birth dates are known and close.
@@ -135,8 +137,14 @@ def duplicate_candidates(*, organisation: Organisation, user: User) -> list[Dupl
     people = Person.objects.filter(organisation=organisation, merged_into__isnull=True).only(
         "pk", "public_id", "code", "sex", "birth_date", "birth_year_estimated", "name", "organisation_id", "created_at"
     )
+    # Only names the user may see are compared: a score against a hidden name would tell how alike a guess is.
+    own_organisation = user.organisation_id == organisation.pk
+    with_cases = set(Case.objects.filter(person__organisation=organisation).values_list("person_id", flat=True))
     blocks: dict[tuple[str, int | None], list[_Entry]] = defaultdict(list)
     for person in people.order_by("pk").iterator(chunk_size=2000):
+        visible = sees_identity(user, person) if person.pk in with_cases else own_organisation
+        if not visible:
+            continue
         name = normalised_name(person.name) if person.name else ""
         if not name:
             continue

@@ -50,6 +50,10 @@ def _counted_days(*people: Person) -> list[date]:
         days += Participation.objects.filter(person=person).values_list("activity__date", flat=True)
         for start, end in Service.objects.filter(person=person).values_list("start", "end"):
             days += range_days(start, end)
+        # A household's services count by its members' roles ("families of victims"): moving a membership or a
+        # role moves them too.
+        for start, end in Service.objects.filter(household__memberships__person=person).values_list("start", "end"):
+            days += range_days(start, end)
         for opened, closed in _cases(person).values_list("opened_on", "closed_on"):
             days += range_days(opened, closed)
     return days
@@ -198,6 +202,9 @@ def people_merge_undo(
             raise ValidationError(_("This merge was already undone."))
         if kept.merged_into_id is not None:
             raise ValidationError(_("The kept person was merged again since: undo that merge first."))
+        later = PersonMerge.objects.filter(kept=kept, undone_at__isnull=True, pk__gt=merge.pk)
+        if later.exists():  # merges into one person are undone last first, or rows would go to the wrong record
+            raise ValidationError(_("Another record was merged into the same person since: undo that merge first."))
         moved: dict[str, list[int]] = merge.moved
         removed: dict[str, list[dict[str, Any]]] = merge.removed
         from sahay.cases.models import Case

@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sahay.accounts.models import ScopeKind, User
 from sahay.accounts.rights import Right
@@ -69,6 +70,10 @@ def _others(queryset: QuerySet[M], instance: M | None) -> QuerySet[M]:
 def _not_in_future(day: date | None, field: str, errors: dict[str, str]) -> None:
     if day is not None and day > timezone.localdate():
         errors[field] = _("%(date)s is in the future.") % {"date": day}
+
+
+# Events recorded on a record merged into another would count the same person twice.
+MERGED_MESSAGE = gettext_lazy("This record was merged into another one: use that one's code.")
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,8 @@ def household_save(
         }
     if any(member.organisation_id != organisation.pk for member in members):
         errors["members"] = _("Members must be people of the same organisation.")
+    if any(member.merged_into_id is not None for member in members):
+        errors["members"] = str(MERGED_MESSAGE)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -316,6 +323,8 @@ def participations_record(
     already = set(activity.participations.values_list("person_id", flat=True))
     for attendance in attendances:
         person = attendance.person
+        if person.merged_into_id is not None:
+            raise ValidationError({"participants": MERGED_MESSAGE})
         if person.pk in seen or person.pk in already:
             raise ValidationError({"participants": _("%(code)s is already in this activity.") % {"code": person.code}})
         seen.add(person.pk)
@@ -390,6 +399,8 @@ def service_save(
     errors: dict[str, str] = {}
     if (person is None) == (household is None):
         errors["person"] = _("A service is for one person or one household.")
+    if person is not None and person.merged_into_id is not None:
+        errors["person"] = str(MERGED_MESSAGE)
     _not_in_future(start, "start", errors)
     born = person.reference_birth_date if person else None
     if born and start < born:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import codecs
 import io
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from sahay.core.models import Country
 from sahay.imports.kinds import KINDS
@@ -406,3 +408,64 @@ def test_commands(role_users, organisations, tmp_path, capsys):
         )
     assert "Row 2, column 'Sex'" in capsys.readouterr().err
     assert (tmp_path / "errors.csv").exists()
+
+
+def test_an_import_neither_reveals_nor_sets_an_identity_the_uploader_may_not_see(
+    role_users: Any, organisations: Any
+) -> None:
+    from sahay.records.services import person_save
+
+    partner = organisations.partners["TH"]
+    person = person_save(
+        saved_by=role_users.partner_staff, organisation=partner, code="TH-77", sex="female", name="Synthetic Name"
+    )
+    person.identity_erased_at = timezone.now()  # an erased identity stays erased
+    person.name = ""
+    person.save()
+    rows = [["code", "sex", "name"], ["TH-77", "female", "Synthetic Name"]]
+    result = import_file(
+        kind="people",
+        organisation=partner,
+        uploaded_by=role_users.partner_staff,
+        data=csv_bytes(rows),
+        file_name="people.csv",
+        dry_run=True,
+    )
+    assert not result.ok
+    assert "may not set the name" in str(result.errors[0])
+    person.refresh_from_db()
+    assert person.name == ""
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused(role_users: Any, organisations: Any) -> None:
+    import zipfile
+
+    bomb = io.BytesIO()
+    with (
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/sharedStrings.xml", "w") as member,
+    ):
+        for _chunk in range(20):
+            member.write(b"\0" * (1024 * 1024))
+    result = import_file(
+        kind="people",
+        organisation=organisations.partners["TH"],
+        uploaded_by=role_users.partner_staff,
+        data=bomb.getvalue(),
+        file_name="people.xlsx",
+    )
+    assert "unpacks to 20 MB" in result.file_error
+
+
+def test_a_damaged_file_is_said_to_be_so(role_users: Any, organisations: Any) -> None:
+    damaged = xlsx_bytes([["code", "sex"], ["TH-1", "female"]])[:-200]
+    result = import_file(
+        kind="people",
+        organisation=organisations.partners["TH"],
+        uploaded_by=role_users.partner_staff,
+        data=damaged,
+        file_name="people.xlsx",
+    )
+    assert (
+        result.file_error.startswith("The file cannot be opened as an Excel workbook") or "damaged" in result.file_error
+    )
