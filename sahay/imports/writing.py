@@ -9,8 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-
 from sahay.accounts.models import User
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
@@ -35,14 +33,15 @@ from sahay.records.services import (
     activity_save,
     external_organisation_save,
     household_save,
+    participation_update,
     participations_record,
     person_save,
     reach_save,
+    reach_update,
     service_save,
     tracked_item_save,
     tracked_item_status_set,
 )
-from sahay.reports.locks import approved_period_change
 
 
 @dataclass(frozen=True)
@@ -167,22 +166,16 @@ def write_participations(writer: Writer, plans: list[Plan]) -> None:
 
 
 def write_participation(writer: Writer, plan: Plan) -> None:
-    activity = Activity.objects.select_related("organisation").get(pk=plan.refs["activity"])
-    # No records service changes a participation's attendance; this mirrors participations_record's lock and scope.
-    with transaction.atomic():
-        change = approved_period_change(
-            made_by=writer.user,
-            organisation=activity.organisation,
-            record_kind="activity",
-            country_ids=[activity.country_id],
-            days=[activity.date],
-            reason=writer.correction_reason,
-        )
-        participation = Participation.objects.get(pk=plan.existing["id"])  # type: ignore[index]
-        participation.attended = _value(plan, "attended", participation)
-        participation.completed = _value(plan, "completed", participation)
-        participation.save(update_fields=["attended", "completed"])
-        change.done(activity.public_id)
+    participation = Participation.objects.select_related("activity__organisation").get(
+        pk=plan.existing["id"]  # type: ignore[index]
+    )
+    participation_update(
+        saved_by=writer.user,
+        participation=participation,
+        attended=_value(plan, "attended", participation),
+        completed=_value(plan, "completed", participation),
+        correction_reason=writer.correction_reason,
+    )
 
 
 def write_service(writer: Writer, plan: Plan) -> None:
@@ -217,21 +210,16 @@ def write_reach(writer: Writer, plan: Plan) -> None:
             correction_reason=writer.correction_reason,
         )
         return
-    # reach_save only creates; this mirrors its lock for a changed estimate.
-    with transaction.atomic():
-        change = approved_period_change(
-            made_by=writer.user,
-            organisation=activity.organisation,
-            record_kind="activity",
-            country_ids=[activity.country_id],
-            days=[activity.date],
-            reason=writer.correction_reason,
-        )
-        reach = AggregateReach.objects.get(pk=plan.existing["id"])  # type: ignore[index]
-        reach.estimate = plan.values["estimate"]
-        reach.method = _value(plan, "method", reach)
-        reach.save(update_fields=["estimate", "method"])
-        change.done(activity.public_id)
+    reach = AggregateReach.objects.select_related("activity__organisation").get(
+        pk=plan.existing["id"]  # type: ignore[index]
+    )
+    reach_update(
+        saved_by=writer.user,
+        reach=reach,
+        estimate=plan.values["estimate"],
+        method=_value(plan, "method", reach),
+        correction_reason=writer.correction_reason,
+    )
 
 
 def write_offender(writer: Writer, plan: Plan) -> None:

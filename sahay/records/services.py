@@ -378,6 +378,27 @@ def participation_remove(*, saved_by: User, participation: Participation, correc
         change.done(activity.public_id)
 
 
+def participation_update(
+    *, saved_by: User, participation: Participation, attended: bool, completed: bool, correction_reason: str = ""
+) -> Participation:
+    """Change whether someone attended or completed an activity (under the activity's half year's lock)."""
+    activity = participation.activity
+    require_capture_scope(saved_by, activity.organisation)
+    with transaction.atomic():
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=activity.organisation,
+            record_kind="activity",
+            country_ids=[activity.country_id],
+            days=[activity.date],
+            reason=correction_reason,
+        )
+        participation.attended, participation.completed = attended, completed
+        participation.save(update_fields=["attended", "completed"])
+        change.done(activity.public_id)
+    return participation
+
+
 def service_save(
     *,
     saved_by: User,
@@ -533,5 +554,28 @@ def reach_save(
             reason=correction_reason,
         )
         reach = AggregateReach.objects.create(activity=activity, audience=audience, estimate=estimate, method=method)
+        change.done(activity.public_id)
+    return reach
+
+
+def reach_update(
+    *, saved_by: User, reach: AggregateReach, estimate: int, method: str, correction_reason: str = ""
+) -> AggregateReach:
+    """Change an estimate of an activity's reach (under the activity's half year's lock)."""
+    activity = reach.activity
+    require_capture_scope(saved_by, activity.organisation)
+    if estimate <= 0:
+        raise ValidationError({"estimate": _("An estimate is a positive number.")})
+    with transaction.atomic():
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=activity.organisation,
+            record_kind="activity",
+            country_ids=[activity.country_id],
+            days=[activity.date],
+            reason=correction_reason,
+        )
+        reach.estimate, reach.method = estimate, method
+        reach.save(update_fields=["estimate", "method"])
         change.done(activity.public_id)
     return reach
