@@ -83,10 +83,8 @@ def figures_in_scope(*, user: User, programme: Programme, period: Period) -> lis
         organisation = Organisation.objects.get(pk=scope.organisation_id)
         return [publishing.published_figures(programme=programme, period=period, organisation=organisation)]
     programme_countries = programme.countries.filter(pk__in=scope.countries().values("pk")).order_by("code")
-    return [
-        publishing.published_figures(programme=programme, period=period, country=country)
-        for country in programme_countries
-    ]
+    whole = publishing.published_figures(programme=programme, period=period)
+    return [whole.only_place(country.code) for country in programme_countries]
 
 
 def figure_table(*, user: User, programme: Programme, period: Period, window: Window) -> Table | None:

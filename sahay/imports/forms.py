@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from sahay.core.i18n import pick
 from sahay.core.models import Organisation
 from sahay.imports.kinds import KINDS
+from sahay.imports.reading import max_bytes
 from sahay.records.forms import correction_reason_field
 
 
@@ -23,11 +24,11 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(label=_("Only check the file: write nothing"), required=False)
     correction_reason = correction_reason_field()
 
-    def __init__(self, *args: Any, organisations: QuerySet[Organisation], language: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)  # noqa: S101 - declared above
-        kind.choices = [(name, item.label_nl if language == "nl" else item.label_en) for name, item in KINDS.items()]
+        kind.choices = [(name, pick(en=item.label_en, nl=item.label_nl)) for name, item in KINDS.items()]
         organisation = self.fields["organisation"]
         assert isinstance(organisation, forms.ModelChoiceField)  # noqa: S101 - declared above
         organisation.queryset = organisations
@@ -36,12 +37,12 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > settings.SAHAY_IMPORT_MAX_BYTES:
+        if upload.size > max_bytes():
             raise forms.ValidationError(
                 _("The file is %(size)s MB; files up to %(limit)s MB are imported. Split it into smaller files.")
                 % {
                     "size": f"{upload.size / 1024 / 1024:.1f}",
-                    "limit": f"{settings.SAHAY_IMPORT_MAX_BYTES / 1024 / 1024:.0f}",
+                    "limit": f"{max_bytes() / 1024 / 1024:.0f}",
                 }
             )
         return upload

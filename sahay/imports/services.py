@@ -28,9 +28,8 @@ from sahay.imports.validation import (
     plans,
 )
 from sahay.imports.writing import BATCH_WRITERS, WRITERS, Writer
+from sahay.jobs.runner import Progress
 from sahay.records.services import require_capture_scope
-
-Progress = Callable[[int, int | None], None]
 
 
 @dataclass

@@ -41,6 +41,7 @@ from sahay.records.models import (
     TrackedItemStatus,
 )
 from sahay.records.selectors import sees_identity
+from sahay.records.services import activity_detail_errors, service_detail_errors
 from sahay.reports.locks import range_days
 from sahay.reports.models import PeriodReview
 
@@ -271,11 +272,11 @@ def _activities(context: Context, ids: set[str]) -> dict[str, dict[str, Any]]:
     by_pk: dict[int, dict[str, Any]] = {
         row["id"]: dict(row) for row in found.values("id", "public_id", "date", "country_id")
     }
+    by_public_id = {row["public_id"]: row for row in by_pk.values()}
     result = {}
     for external_id in ids:
         pk = by_external.get(external_id)
-        row = by_pk.get(pk) if pk else None
-        row = row or next((row for row in by_pk.values() if row["public_id"] == external_id), None)
+        row = (by_pk.get(pk) if pk else None) or by_public_id.get(external_id)
         if row:
             result[external_id] = row
     return result
@@ -302,6 +303,13 @@ def _lock(context: Context, plan: Plan, days: Sequence[date | None]) -> None:
             % {"periods": ", ".join(codes)},
         )
         plan.action = ""
+
+
+def _service_errors(context: Context, plan: Plan, errors: dict[str, str]) -> bool:
+    """The records service's own rule errors, as row errors ("Row 4, column 'kind': choose ...")."""
+    for column, message in errors.items():
+        context.error(plan, column, message[:1].lower() + message[1:])
+    return not errors
 
 
 def _decide(context: Context, plan: Plan, keys: set[str], days: Sequence[date | None]) -> None:
@@ -462,19 +470,12 @@ def activities_rules(context: Context, plans: list[Plan]) -> None:
         if values.get("end_date") and values["end_date"] < values["date"]:
             context.error(plan, "end_date", _("the activity cannot end before it starts."))
             ok = False
-        training, campaign = values["kind"] == Activity.Kind.TRAINING, values["kind"] == Activity.Kind.CAMPAIGN
-        if training and not values.get("training_topic"):
-            context.error(plan, "training_topic", _("choose the training's topic."))
-            ok = False
-        if not training and values.get("training_topic"):
-            context.error(plan, "training_topic", _("only a training has a topic."))
-            ok = False
-        if campaign and not values.get("campaign_kind"):
-            context.error(plan, "campaign_kind", _("choose the kind of campaign."))
-            ok = False
-        if not campaign and values.get("campaign_kind"):
-            context.error(plan, "campaign_kind", _("only a campaign has a campaign kind."))
-            ok = False
+        details = activity_detail_errors(
+            kind=values["kind"],
+            training_topic=values.get("training_topic") or "",
+            campaign_kind=values.get("campaign_kind") or "",
+        )
+        ok = _service_errors(context, plan, details) and ok
         if not ok:
             continue
         plan.existing = by_pk.get(imported.get(values[EXTERNAL_ID], 0))
@@ -550,13 +551,8 @@ def services_rules(context: Context, plans: list[Plan]) -> None:
         if values.get("end") and values["end"] < values["start"]:
             context.error(plan, "end", _("a service cannot end before it starts."))
             ok = False
-        education = values["kind"] == Service.Kind.EDUCATION_SUPPORT
-        if education and not values.get("education_support"):
-            context.error(plan, "education_support", _("say what education support it is."))
-            ok = False
-        if not education and values.get("education_support"):
-            context.error(plan, "education_support", _("only education support has this detail."))
-            ok = False
+        details = service_detail_errors(kind=values["kind"], education_support=values.get("education_support") or "")
+        ok = _service_errors(context, plan, details) and ok
         if not ok:
             continue
         values["person_id"] = person["id"] if person else None

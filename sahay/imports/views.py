@@ -32,7 +32,7 @@ def _language() -> str:
 @require_http_methods(["GET", "POST"])
 def import_list(request: AuthenticatedRequest) -> HttpResponse:
     organisations = capture_organisations(user=request.user)
-    form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations, language=_language())
+    form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
@@ -45,7 +45,8 @@ def import_list(request: AuthenticatedRequest) -> HttpResponse:
             dry_run=data["dry_run"],
             correction_reason=data["correction_reason"],
         )
-        messages.info(request, _("File received: %(name)s.") % {"name": upload.name})
+        # Not the file's name: a message travels in a cookie, and the name may name a child.
+        messages.info(request, _("File received."))
         return redirect("import_job", pk=job.pk)
     jobs = [(job, file_name_of(job)) for job in Job.objects.filter(owner=request.user, kind=IMPORT_JOB)[:10]]
     return render(

@@ -89,10 +89,6 @@ def run_job(pk: int) -> None:
     job_row.save(update_fields=["status", "message", "result", "output", "payload", "finished_at"])
 
 
-def registered(kind: str) -> bool:
-    return kind in _REGISTRY
-
-
 def job_create(*, kind: str, owner: Any, payload: bytes = b"", arguments: dict[str, Any] | None = None) -> Job:
     """Record a job and start it after commit."""
     from sahay.core.encryption import encrypt_bytes

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from sahay.accounts.models import User
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
+from sahay.cases.models import Case
 from sahay.records.models import (
     Activity,
     Household,
@@ -24,18 +26,13 @@ from sahay.records.models import (
     PersonRole,
     Service,
 )
-from sahay.records.services import require_capture_scope
+from sahay.records.services import event_days, require_capture_scope
 from sahay.reports.locks import approved_period_change, range_days
 
-# Until the audit vocabulary has its own entries for merges (AuditAction lives in the audit app).
-
-# The merged person's own fields, kept as they were (the identity stays encrypted on the record itself).
-OWN_FIELDS = ("code", "sex", "birth_date", "birth_year_estimated", "area_id", "country_id")
+OPEN = Case.Status.OPEN
 
 
-def _cases(person: Person) -> Any:
-    from sahay.cases.models import Case
-
+def _cases(person: Person) -> QuerySet[Case]:
     return Case.objects.filter(person=person)
 
 
@@ -47,9 +44,7 @@ def _counted_days(*people: Person) -> list[date]:
     """
     days: list[date] = []
     for person in people:
-        days += Participation.objects.filter(person=person).values_list("activity__date", flat=True)
-        for start, end in Service.objects.filter(person=person).values_list("start", "end"):
-            days += range_days(start, end)
+        days += event_days(person)
         # A household's services count by its members' roles ("families of victims"): moving a membership or a
         # role moves them too.
         for start, end in Service.objects.filter(household__memberships__person=person).values_list("start", "end"):
@@ -95,7 +90,7 @@ def people_merge(
         locked = {person.pk: person for person in Person.objects.select_for_update().filter(pk__in=[keep.pk, merge.pk])}
         keep, merge = locked.get(keep.pk, keep), locked.get(merge.pk, merge)
         _check_pair(keep, merge)
-        if _cases(keep).filter(status="open").exists() and _cases(merge).filter(status="open").exists():
+        if _cases(keep).filter(status=OPEN).exists() and _cases(merge).filter(status=OPEN).exists():
             raise ValidationError(
                 _("Both have an open case. Close one of the cases first; then the two records can be merged.")
             )
@@ -151,10 +146,6 @@ def people_merge(
             reason=reason.strip(),
             moved=moved,
             removed=removed,
-            merged_person={
-                field: (value.isoformat() if isinstance(value, date) else value)
-                for field, value in ((field, getattr(merge, field)) for field in OWN_FIELDS)
-            },
         )
         merge.merged_into = keep
         merge.save(update_fields=["merged_into"])
@@ -207,11 +198,9 @@ def people_merge_undo(
             raise ValidationError(_("Another record was merged into the same person since: undo that merge first."))
         moved: dict[str, list[int]] = merge.moved
         removed: dict[str, list[dict[str, Any]]] = merge.removed
-        from sahay.cases.models import Case
-
         if (
-            Case.objects.filter(pk__in=moved.get("cases", []), status="open").exists()
-            and _cases(kept).exclude(pk__in=moved.get("cases", [])).filter(status="open").exists()
+            Case.objects.filter(pk__in=moved.get("cases", []), status=OPEN).exists()
+            and _cases(kept).exclude(pk__in=moved.get("cases", [])).filter(status=OPEN).exists()
         ):
             raise ValidationError(_("Both would have an open case again. Close one of the cases first."))
         change = approved_period_change(

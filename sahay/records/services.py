@@ -34,7 +34,7 @@ from sahay.records.models import (
     TrackedItem,
     TrackedItemStatus,
 )
-from sahay.reports.locks import approved_period_change, range_days
+from sahay.reports.locks import ApprovedPeriodChange, approved_period_change, range_days
 
 
 def require_capture_scope(user: User, organisation: Organisation) -> None:
@@ -137,7 +137,7 @@ def person_save(
             organisation=organisation,
             record_kind="person",
             country_ids=[organisation.country_id, person.country_id if person else None],
-            days=_event_days(person) if counted_differently and person else [],
+            days=event_days(person) if counted_differently and person else [],
             reason=correction_reason,
         )
         if person is None:
@@ -155,7 +155,7 @@ def person_save(
     return person
 
 
-def _event_days(person: Person) -> list[date]:
+def event_days(person: Person) -> list[date]:
     """A day in every half year the person's participations and services count in."""
     days = list(Participation.objects.filter(person=person).values_list("activity__date", flat=True))
     for start, end in Service.objects.filter(person=person).values_list("start", "end"):
@@ -245,6 +245,29 @@ def external_organisation_save(
     return external
 
 
+def activity_detail_errors(*, kind: str, training_topic: str, campaign_kind: str) -> dict[str, str]:
+    """A training has a topic and a campaign a kind, and nothing else has either (the import checks the same)."""
+    errors: dict[str, str] = {}
+    if kind == Activity.Kind.TRAINING and not training_topic:
+        errors["training_topic"] = _("Choose the training's topic.")
+    if kind != Activity.Kind.TRAINING and training_topic:
+        errors["training_topic"] = _("Only a training has a topic.")
+    if kind == Activity.Kind.CAMPAIGN and not campaign_kind:
+        errors["campaign_kind"] = _("Choose the kind of campaign.")
+    if kind != Activity.Kind.CAMPAIGN and campaign_kind:
+        errors["campaign_kind"] = _("Only a campaign has a campaign kind.")
+    return errors
+
+
+def service_detail_errors(*, kind: str, education_support: str) -> dict[str, str]:
+    """Education support says which; no other service has that detail (the import checks the same)."""
+    if kind == Service.Kind.EDUCATION_SUPPORT and not education_support:
+        return {"education_support": _("Say what education support it is.")}
+    if kind != Service.Kind.EDUCATION_SUPPORT and education_support:
+        return {"education_support": _("Only education support has this detail.")}
+    return {}
+
+
 def activity_save(
     *,
     saved_by: User,
@@ -265,14 +288,7 @@ def activity_save(
     _not_in_future(date, "date", errors)
     if end_date and end_date < date:
         errors["end_date"] = _("The activity cannot end before it starts.")
-    if kind == Activity.Kind.TRAINING and not training_topic:
-        errors["training_topic"] = _("Choose the training's topic.")
-    if kind != Activity.Kind.TRAINING and training_topic:
-        errors["training_topic"] = _("Only a training has a topic.")
-    if kind == Activity.Kind.CAMPAIGN and not campaign_kind:
-        errors["campaign_kind"] = _("Choose the kind of campaign.")
-    if kind != Activity.Kind.CAMPAIGN and campaign_kind:
-        errors["campaign_kind"] = _("Only a campaign has a campaign kind.")
+    errors.update(activity_detail_errors(kind=kind, training_topic=training_topic, campaign_kind=campaign_kind))
     if area is not None and area.country_id != organisation.country_id:
         errors["area"] = _("%(area)s lies in another country.") % {"area": area}
     if errors:
@@ -307,6 +323,18 @@ def activity_save(
     return activity
 
 
+def _activity_change(activity: Activity, made_by: User, reason: str) -> ApprovedPeriodChange:
+    """A change to what an activity counts (its participants, its reach), under its half year's lock."""
+    return approved_period_change(
+        made_by=made_by,
+        organisation=activity.organisation,
+        record_kind="activity",
+        country_ids=[activity.country_id],
+        days=[activity.date],
+        reason=reason,
+    )
+
+
 @dataclass(frozen=True)
 class Attendance:
     person: Person
@@ -337,17 +365,9 @@ def participations_record(
                 }
             )
     with transaction.atomic():
-        change = approved_period_change(
-            made_by=saved_by,
-            organisation=activity.organisation,
-            record_kind="activity",
-            country_ids=[activity.country_id],
-            days=[activity.date],
-            reason=correction_reason,
-        )
-        change.done(activity.public_id)
+        change = _activity_change(activity, saved_by, correction_reason)
         try:
-            return Participation.objects.bulk_create(
+            created = Participation.objects.bulk_create(
                 [
                     Participation(
                         activity=activity,
@@ -360,20 +380,15 @@ def participations_record(
             )
         except IntegrityError as error:  # another user added the same person at the same moment
             raise ValidationError({"participants": _("Someone is already in this activity.")}) from error
+        change.done(activity.public_id)
+    return created
 
 
 def participation_remove(*, saved_by: User, participation: Participation, correction_reason: str = "") -> None:
     activity = participation.activity
     require_capture_scope(saved_by, activity.organisation)
     with transaction.atomic():
-        change = approved_period_change(
-            made_by=saved_by,
-            organisation=activity.organisation,
-            record_kind="activity",
-            country_ids=[activity.country_id],
-            days=[activity.date],
-            reason=correction_reason,
-        )
+        change = _activity_change(activity, saved_by, correction_reason)
         participation.delete()
         change.done(activity.public_id)
 
@@ -385,14 +400,7 @@ def participation_update(
     activity = participation.activity
     require_capture_scope(saved_by, activity.organisation)
     with transaction.atomic():
-        change = approved_period_change(
-            made_by=saved_by,
-            organisation=activity.organisation,
-            record_kind="activity",
-            country_ids=[activity.country_id],
-            days=[activity.date],
-            reason=correction_reason,
-        )
+        change = _activity_change(activity, saved_by, correction_reason)
         participation.attended, participation.completed = attended, completed
         participation.save(update_fields=["attended", "completed"])
         change.done(activity.public_id)
@@ -428,10 +436,7 @@ def service_save(
         errors["start"] = _("%(date)s is before %(code)s was born.") % {"date": start, "code": person.code}  # type: ignore[union-attr]
     if end and end < start:
         errors["end"] = _("A service cannot end before it starts.")
-    if kind == Service.Kind.EDUCATION_SUPPORT and not education_support:
-        errors["education_support"] = _("Say what education support it is.")
-    if kind != Service.Kind.EDUCATION_SUPPORT and education_support:
-        errors["education_support"] = _("Only education support has this detail.")
+    errors.update(service_detail_errors(kind=kind, education_support=education_support))
     if errors:
         raise ValidationError(errors)
     # A service counts in every half year it overlaps: the old place and range and the new ones.
@@ -545,14 +550,7 @@ def reach_save(
     if estimate <= 0:
         raise ValidationError({"estimate": _("An estimate is a positive number.")})
     with transaction.atomic():
-        change = approved_period_change(
-            made_by=saved_by,
-            organisation=activity.organisation,
-            record_kind="activity",
-            country_ids=[activity.country_id],
-            days=[activity.date],
-            reason=correction_reason,
-        )
+        change = _activity_change(activity, saved_by, correction_reason)
         reach = AggregateReach.objects.create(activity=activity, audience=audience, estimate=estimate, method=method)
         change.done(activity.public_id)
     return reach
@@ -567,14 +565,7 @@ def reach_update(
     if estimate <= 0:
         raise ValidationError({"estimate": _("An estimate is a positive number.")})
     with transaction.atomic():
-        change = approved_period_change(
-            made_by=saved_by,
-            organisation=activity.organisation,
-            record_kind="activity",
-            country_ids=[activity.country_id],
-            days=[activity.date],
-            reason=correction_reason,
-        )
+        change = _activity_change(activity, saved_by, correction_reason)
         reach.estimate, reach.method = estimate, method
         reach.save(update_fields=["estimate", "method"])
         change.done(activity.public_id)

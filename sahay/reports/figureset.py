@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from sahay.accounts.models import ScopeKind
 from sahay.accounts.scope import Scope
@@ -22,6 +21,11 @@ from sahay.frameworks.models import Indicator, Programme
 
 PROGRAMME = ""  # the place of a programme total; countries are their ISO codes
 SPLIT_VALUES = {"sex": SEXES, "age_band": AGE_BANDS}
+
+
+def split_keys(dimension: str) -> list[str]:
+    """The cells a dimension splits a figure into: "sex:female", ..., "sex:unknown"."""
+    return [f"{dimension}:{value}" for value in SPLIT_VALUES[dimension]]
 
 
 class Window(StrEnum):
@@ -37,9 +41,6 @@ class CellKey:
     place: str  # PROGRAMME or a country code
     window: Window
     split: str = ""  # "" for the whole figure, else "sex:female", "age_band:12-17", ...
-
-    def whole(self) -> CellKey:
-        return CellKey(self.indicator, self.place, self.window)
 
     def as_text(self) -> str:
         return "|".join((self.indicator, self.place, self.window.value, self.split))
@@ -62,7 +63,7 @@ class IndicatorFacts:
     splits: tuple[str, ...] = ()  # disaggregation dimensions present ("sex", "age_band")
 
     def split_keys(self, dimension: str) -> list[str]:
-        return [f"{dimension}:{value}" for value in SPLIT_VALUES[dimension]]
+        return split_keys(dimension)
 
 
 @dataclass
@@ -76,31 +77,6 @@ class FigureSet:
 
     def value(self, key: CellKey) -> Decimal | None:
         return self.values.get(key)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "period": self.period.code,
-            "first_period": self.first_period,
-            "places": self.places,
-            "facts": {
-                code: {"about_victims": f.about_victims, "additive": f.additive, "splits": list(f.splits)}
-                for code, f in self.facts.items()
-            },
-            "values": {key.as_text(): str(value) for key, value in sorted(self.values.items())},
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FigureSet:
-        return cls(
-            period=Period.parse(data["period"]),
-            first_period=data["first_period"],
-            places=data["places"],
-            facts={
-                code: IndicatorFacts(code, f["about_victims"], f["additive"], tuple(f["splits"]))
-                for code, f in data["facts"].items()
-            },
-            values={CellKey.from_text(key): Decimal(value) for key, value in data["values"].items()},
-        )
 
 
 def indicator_facts(indicator: Indicator) -> IndicatorFacts:
@@ -168,17 +144,13 @@ def _add_tallies(
 ) -> None:
     disaggregate = bool(facts.splits)
     places: dict[str, Tally] = {}
-    if len(countries) == 1 and not with_total:
-        restricted = sources.tallies(indicator, grouping="country", disaggregate=disaggregate)
-        places[codes[countries[0].pk]] = restricted.get(countries[0].pk) or Tally(value=Decimal(0))
-    else:
-        by_country = sources.tallies(indicator, grouping="country", disaggregate=disaggregate)
-        for pk, code in codes.items():
-            places[code] = by_country.get(pk) or Tally(value=Decimal(0))
-        if with_total:
-            places[PROGRAMME] = sources.tallies(indicator, grouping="programme", disaggregate=disaggregate).get(
-                None
-            ) or Tally(value=Decimal(0))
+    by_country = sources.tallies(indicator, grouping="country", disaggregate=disaggregate)
+    for pk, code in codes.items():
+        places[code] = by_country.get(pk) or Tally(value=Decimal(0))
+    if with_total:
+        places[PROGRAMME] = sources.tallies(indicator, grouping="programme", disaggregate=disaggregate).get(
+            None
+        ) or Tally(value=Decimal(0))
     for place, place_tally in places.items():
         if place_tally.value is None:
             continue

@@ -20,7 +20,7 @@ from sahay.figures.engine.rules import CountingRule
 from sahay.frameworks.models import Indicator, Programme, Target
 from sahay.reports import iati_codes as codes
 from sahay.reports.disclosure import SMALL_MAX, SMALL_MIN, PublishedFigures
-from sahay.reports.figureset import PROGRAMME, SPLIT_VALUES, CellKey, Window, indicator_facts
+from sahay.reports.figureset import PROGRAMME, SPLIT_VALUES, CellKey, Window, indicator_facts, split_keys
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # The engine's disaggregation dimensions and the dimension names the file uses for them.
@@ -304,7 +304,7 @@ def _period(
         place = target.country.code if target.country else PROGRAMME
         _value_element(period, "target", target.value, place=place, identifier=identifier)
     for place in places:
-        for split in ["", *_split_keys()]:
+        for split in ["", *ALL_SPLIT_KEYS]:
             cell = figures.get(CellKey(indicator.code, place, window, split))
             if cell is None or cell.suppressed or cell.value is None:
                 continue  # not counted, or suppressed: a machine format leaves the number out
@@ -313,9 +313,8 @@ def _period(
             )
 
 
-def _split_keys() -> list[str]:
-    # "unknown" sex and age band are exported too, so that the splits of a figure add up to the whole.
-    return [f"{dimension}:{value}" for dimension, values in SPLIT_VALUES.items() for value in values]
+# "unknown" sex and age band are exported too, so that the splits of a figure add up to the whole.
+ALL_SPLIT_KEYS = [split for dimension in SPLIT_VALUES for split in split_keys(dimension)]
 
 
 def _value_element(

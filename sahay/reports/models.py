@@ -99,11 +99,7 @@ class Correction(models.Model):
 
 class ReportQuerySet(models.QuerySet["Report"]):
     def for_place(self, *, programme: Programme, country: Country | None) -> ReportQuerySet:
-        return (
-            self.filter(programme=programme, country=country)
-            if country
-            else self.filter(programme=programme, country__isnull=True)
-        )
+        return self.filter(programme=programme, country=country)  # None: the programme's own (IS NULL)
 
     def approved_latest(self, *, programme: Programme, period_code: str, country: Country | None) -> Report | None:
         return (

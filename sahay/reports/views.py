@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -47,6 +48,10 @@ def _semesters(programme: Programme) -> list[Period]:
     return semesters_between(programme.start, programme.end)
 
 
+def _semester(programme: Programme, code: str) -> Period | None:
+    return next((semester for semester in _semesters(programme) if semester.code == code), None)
+
+
 @right_required(*READERS)
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
     user, programme = request.user, _programme()
@@ -78,8 +83,6 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _latest_started(semesters: list[Period]) -> Period:
-    from django.utils import timezone
-
     today = timezone.localdate()
     started = [semester for semester in semesters if semester.start <= today]
     return (started or semesters)[-1]
@@ -97,7 +100,7 @@ def _country_in_scope(request: AuthenticatedRequest, programme: Programme, code:
 @require_http_methods(["GET", "POST"])
 def review_detail(request: AuthenticatedRequest, period: str, country: str) -> HttpResponse:
     programme = _programme()
-    semester = {s.code: s for s in _semesters(programme)}.get(period)
+    semester = _semester(programme, period)
     if semester is None:
         raise Http404
     place = _country_in_scope(request, programme, country)
@@ -164,7 +167,7 @@ def review_detail(request: AuthenticatedRequest, period: str, country: str) -> H
 @require_POST
 def report_start(request: AuthenticatedRequest) -> HttpResponse:
     programme = _programme()
-    semester = {s.code: s for s in _semesters(programme)}.get(request.POST.get("period", ""))
+    semester = _semester(programme, request.POST.get("period", ""))
     if semester is None:
         raise Http404
     code = request.POST.get("country", "")
@@ -233,7 +236,7 @@ def _preview(report: Report, language: str) -> str:
 
     if not report.is_approved or report.approved_at is None:
         return draw()
-    key = f"report-preview:{report.pk}:{report.approved_at.isoformat()}:{language}"
+    key = f"report-preview:{report.pk}:{report.approved_at.isoformat()}:{language}:{demo_data_is_synthetic()}"
     return str(cache.get_or_set(key, draw, timeout=None))
 
 

@@ -17,7 +17,7 @@ class PersonMerge(models.Model):
 
     `moved` holds the ids of the rows moved, per table; `removed` the rows deleted because `kept` already had
     the same one (a participation in the same activity, a membership of the same household), with their data,
-    so that undoing recreates them; `merged_person` the merged record's own fields as they were.
+    so that undoing recreates them.
     """
 
     organisation = models.ForeignKey(
@@ -35,7 +35,6 @@ class PersonMerge(models.Model):
     reason = EncryptedTextField(_("reason"))
     moved = models.JSONField(default=dict)
     removed = models.JSONField(default=dict)
-    merged_person = models.JSONField(default=dict)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
