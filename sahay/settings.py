@@ -95,6 +95,11 @@ INSTALLED_APPS = [
     "sahay.imports",
     "sahay.jobs",
     "sahay.demo",
+    "sahay.api",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -278,3 +283,40 @@ SAHAY_DEFAULT_FRAMEWORK = BASE_DIR / "frameworks" / "data" / "default.yaml"
 # Case management: how long an emergency access (break the glass) lasts, how large a case document may be.
 SAHAY_BREAK_GLASS_MINUTES = int(os.environ.get("SAHAY_BREAK_GLASS_MINUTES", "180"))
 SAHAY_ATTACHMENT_MAX_BYTES = int(os.environ.get("SAHAY_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# The REST API (sahay.api): tokens or a verified session, the pages' rights and scope, JSON errors.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sahay.api.authentication.BearerTokenAuthentication",
+        "sahay.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["sahay.api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["sahay.api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("SAHAY_API_RATE", "600/minute")},
+    "DEFAULT_PAGINATION_CLASS": "sahay.api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "sahay.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sahay API",
+    "DESCRIPTION": (
+        "Records, figures, reports and cases of a child-protection programme, under the same rights and scope "
+        "as Sahay's pages. Authenticate with a personal token: `Authorization: Bearer sahay_…`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "ENUM_NAME_OVERRIDES": {},
+}
+SAHAY_DHIS2_MAPPING = os.environ.get("SAHAY_DHIS2_MAPPING", "")

@@ -48,6 +48,7 @@ urlpatterns = [
     path("reports/", include("sahay.reports.urls")),
     path("exports/", include("sahay.exports.urls")),
     path("imports/", include("sahay.imports.urls")),
+    path("api/", include("sahay.api.urls")),
     path("sign-in/", login_not_required(account_views.SignInView.as_view()), name="login"),
     path("sign-in/second-factor/", account_views.second_factor, name="second_factor"),
     path("sign-in/second-factor/set-up/", account_views.second_factor_enrol_view, name="second_factor_enrol"),

@@ -49,6 +49,8 @@ class AuditAction(models.TextChoices):
     REPORT_APPROVED = "report_approved", _("report approved")
     PERSON_MERGED = "person_merged", _("people merged")
     PERSON_MERGE_UNDONE = "person_merge_undone", _("merge of people undone")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditAppendOnlyError(RuntimeError):

@@ -29,7 +29,7 @@ def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _record_denial(request: HttpRequest, *, why: str) -> None:
+def record_denial(request: HttpRequest, *, why: str) -> None:
     actor = request.user if isinstance(request.user, User) and request.user.is_authenticated else None
     with transaction.atomic():
         audit_record(
@@ -44,12 +44,12 @@ def _record_denial(request: HttpRequest, *, why: str) -> None:
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler403: every refusal is written to the audit trail (who, from where, which page, when)."""
-    _record_denial(request, why="permission")
+    record_denial(request, why="permission")
     return HttpResponseForbidden(loader.render_to_string("403.html", request=request))
 
 
 @requires_csrf_token
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: a refused form post is a 403 too, and is audited like any other."""
-    _record_denial(request, why="csrf")
+    record_denial(request, why="csrf")
     return HttpResponseForbidden(loader.render_to_string("403.html", request=request))

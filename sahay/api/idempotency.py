@@ -1,0 +1,120 @@
+"""`Idempotency-Key`: a write retried with the same key (after a timeout, say) is done once.
+
+The first successful answer is kept with the key, in the transaction of the write itself, so either both
+the record and the kept answer exist or neither does. A retry gets the kept answer back; the same key with
+a different request is refused. Two copies arriving at once: one writes, the other is told to retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sahay.api.models import IdempotentRequest
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+class KeyReused(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+
+class KeyInvalid(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "idempotency_key_invalid"
+
+
+class KeyClash(Exception):
+    """Another request with the same key finished first."""
+
+
+class Replay(Exception):
+    def __init__(self, kept: IdempotentRequest) -> None:
+        self.kept = kept
+
+
+def fingerprint(request: HttpRequest) -> str:
+    """The request's method, path and body (a multipart upload by its size: it is not held in memory)."""
+    digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
+    if request.content_type.startswith("multipart/"):
+        digest.update(request.META.get("CONTENT_LENGTH", "").encode())
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def key_of(request: HttpRequest) -> str | None:
+    if request.method in SAFE_METHODS:
+        return None
+    return request.headers.get(HEADER)
+
+
+class IdempotentWrites:
+    """Mixed into every API view (before DRF's APIView)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        key = key_of(request)
+        if key is None:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        self._idempotency = (key, fingerprint(request))
+        try:
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+                if status.is_success(response.status_code) and not getattr(response, "replayed", False):
+                    try:
+                        IdempotentRequest.objects.create(
+                            owner=self.request.user,  # type: ignore[attr-defined]
+                            key=key,
+                            fingerprint=self._idempotency[1],
+                            status=response.status_code,
+                            body=json.loads(JSONRenderer().render(response.data) or b"null"),
+                        )
+                    except IntegrityError as clash:
+                        raise KeyClash from clash
+        except KeyClash:
+            # The same key was used by a request that finished while this one ran: nothing of this one stays.
+            response = Response(
+                {
+                    "detail": _(
+                        "A request with this Idempotency-Key was being handled; send it again to get its answer."
+                    )
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+            response = self.finalize_response(self.request, response, *args, **kwargs)  # type: ignore[attr-defined]
+        return response
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        kept_key = getattr(self, "_idempotency", None)
+        if kept_key is None:
+            return
+        key, print_ = kept_key
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise KeyInvalid(_("An Idempotency-Key has 1 to %(count)s characters.") % {"count": MAX_KEY_LENGTH})
+        kept = IdempotentRequest.objects.filter(owner=request.user, key=key).first()
+        if kept is None:
+            return
+        if kept.fingerprint != print_:
+            raise KeyReused(_("This Idempotency-Key was used for another request: use a new key for a new request."))
+        raise Replay(kept)
+
+    def handle_exception(self, error: Exception) -> Response:
+        if isinstance(error, Replay):
+            response = Response(error.kept.body, status=error.kept.status, headers={"Idempotent-Replayed": "true"})
+            response.replayed = True  # type: ignore[attr-defined]
+            return response
+        return super().handle_exception(error)  # type: ignore[misc]

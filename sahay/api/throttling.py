@@ -1,0 +1,23 @@
+"""Rate limits: per token for machines, per user for a browser session (`SAHAY_API_RATE`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from sahay.api.models import ApiToken
+
+
+class PerTokenRateThrottle(SimpleRateThrottle):
+    scope = "api"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        elif request.user is not None and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"address-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,0 +1,10 @@
+"""The API's cases endpoints."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+from sahay.api.routes import Routes
+
+routes: Routes = []
+urlpatterns: list[URLPattern] = []
