@@ -37,11 +37,11 @@ class KeyInvalid(APIException):
     default_code = "idempotency_key_invalid"
 
 
-class KeyClash(Exception):
+class KeyClashError(Exception):
     """Another request with the same key finished first."""
 
 
-class Replay(Exception):
+class ReplayError(Exception):
     def __init__(self, kept: IdempotentRequest) -> None:
         self.kept = kept
 
@@ -83,8 +83,8 @@ class IdempotentWrites:
                             body=json.loads(JSONRenderer().render(response.data) or b"null"),
                         )
                     except IntegrityError as clash:
-                        raise KeyClash from clash
-        except KeyClash:
+                        raise KeyClashError from clash
+        except KeyClashError:
             # The same key was used by a request that finished while this one ran: nothing of this one stays.
             response = Response(
                 {
@@ -110,10 +110,10 @@ class IdempotentWrites:
             return
         if kept.fingerprint != print_:
             raise KeyReused(_("This Idempotency-Key was used for another request: use a new key for a new request."))
-        raise Replay(kept)
+        raise ReplayError(kept)
 
     def handle_exception(self, error: Exception) -> Response:
-        if isinstance(error, Replay):
+        if isinstance(error, ReplayError):
             response = Response(error.kept.body, status=error.kept.status, headers={"Idempotent-Replayed": "true"})
             response.replayed = True  # type: ignore[attr-defined]
             return response

@@ -23,7 +23,7 @@ from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
 from sahay.core.models import Country, Organisation
 
-TOKEN_PREFIX = "sahay_"
+TOKEN_PREFIX = "sahay_"  # noqa: S105 (a marker that tells a Sahay token apart, not a secret)
 # Long enough to tell tokens apart in a list, far too short to guess the rest from.
 SHOWN_CHARACTERS = 12
 LONGEST_LIFE = timedelta(days=366)
