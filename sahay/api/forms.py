@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from sahay.accounts.models import User
 from sahay.api.models import ApiToken
 from sahay.api.tokens import token_countries, token_organisations
+from sahay.core.models import Organisation
 
 DEFAULT_LIFE = timedelta(days=90)
+
+
+class OrganisationChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:  # type: ignore[override]
+        return f"{obj.name} ({obj.country.code})"
 
 
 class TokenForm(forms.Form):
@@ -29,7 +35,7 @@ class TokenForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty for everything you see."),
     )
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = OrganisationChoices(
         label=_("Or only these organisations"),
         queryset=None,
         required=False,

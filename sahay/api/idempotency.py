@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -25,6 +27,8 @@ from sahay.api.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# A client retries within minutes; a day covers a night's outage without keeping answers forever.
+KEPT_FOR = timedelta(hours=24)
 
 
 class KeyReused(APIException):
@@ -74,6 +78,7 @@ class IdempotentWrites:
             with transaction.atomic():
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
                 if status.is_success(response.status_code) and not getattr(response, "replayed", False):
+                    IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
                     try:
                         IdempotentRequest.objects.create(
                             owner=self.request.user,  # type: ignore[attr-defined]
@@ -105,7 +110,9 @@ class IdempotentWrites:
         key, print_ = kept_key
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             raise KeyInvalid(_("An Idempotency-Key has 1 to %(count)s characters.") % {"count": MAX_KEY_LENGTH})
-        kept = IdempotentRequest.objects.filter(owner=request.user, key=key).first()
+        kept = IdempotentRequest.objects.filter(
+            owner=request.user, key=key, created_at__gte=timezone.now() - KEPT_FOR
+        ).first()
         if kept is None:
             return
         if kept.fingerprint != print_:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from sahay.api.models import ApiToken
@@ -12,6 +13,11 @@ from sahay.api.models import ApiToken
 
 class PerTokenRateThrottle(SimpleRateThrottle):
     scope = "api"
+
+    def get_rate(self) -> str | None:
+        # Read at each request rather than once at import, so a changed setting takes effect.
+        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return rate
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.auth, ApiToken):

@@ -50,3 +50,11 @@ def token_client(db: None) -> TokenClient:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Rate-limit counts live in the cache, which outlives a test's database: start every test at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
