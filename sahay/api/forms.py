@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from sahay.accounts.models import User
 from sahay.api.models import ApiToken
 from sahay.api.tokens import token_countries, token_organisations
-from sahay.core.models import Organisation
+from sahay.core.models import Country, Organisation
 
 DEFAULT_LIFE = timedelta(days=90)
 
 
-class OrganisationChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:  # type: ignore[override]
+class OrganisationChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Organisation) -> str:
         return f"{obj.name} ({obj.country.code})"
 
 
@@ -28,7 +28,7 @@ class TokenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("At most a year from today."),
     )
-    countries = forms.ModelMultipleChoiceField(
+    countries: forms.ModelMultipleChoiceField[Country] = forms.ModelMultipleChoiceField(
         label=_("Only these countries"),
         queryset=None,
         required=False,

@@ -53,7 +53,7 @@ class ReplayError(Exception):
 def fingerprint(request: HttpRequest) -> str:
     """The request's method, path and body (a multipart upload by its size: it is not held in memory)."""
     digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
-    if request.content_type.startswith("multipart/"):
+    if (request.content_type or "").startswith("multipart/"):
         digest.update(request.META.get("CONTENT_LENGTH", "").encode())
     else:
         digest.update(request.body)
@@ -111,7 +111,7 @@ class IdempotentWrites:
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             raise KeyInvalid(_("An Idempotency-Key has 1 to %(count)s characters.") % {"count": MAX_KEY_LENGTH})
         kept = IdempotentRequest.objects.filter(
-            owner=request.user, key=key, created_at__gte=timezone.now() - KEPT_FOR
+            owner=request.user.pk, key=key, created_at__gte=timezone.now() - KEPT_FOR
         ).first()
         if kept is None:
             return
@@ -124,4 +124,5 @@ class IdempotentWrites:
             response = Response(error.kept.body, status=error.kept.status, headers={"Idempotent-Replayed": "true"})
             response.replayed = True  # type: ignore[attr-defined]
             return response
-        return super().handle_exception(error)  # type: ignore[misc]
+        handled: Response = super().handle_exception(error)  # type: ignore[misc]
+        return handled

@@ -16,8 +16,8 @@ class PerTokenRateThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read at each request rather than once at import, so a changed setting takes effect.
-        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return rate
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.auth, ApiToken):

@@ -46,7 +46,7 @@ def token_client(db: None) -> TokenClient:
             organisations=organisations,
         )
         client = client_with_token(new.secret)
-        client.token = new.token  # type: ignore[attr-defined]
+        client.token = new.token
         return client
 
     return make

@@ -18,6 +18,7 @@ from sahay.api.tokens import token_create
 from sahay.cases.models import Case
 from sahay.cases.services.cases import NewChild, case_register
 from sahay.core.models import Country, Organisation
+from sahay.frameworks.models import Programme
 from sahay.imports.jobs import import_start
 from sahay.imports.tests.helpers import csv_bytes, template_rows
 from sahay.jobs.models import Job
@@ -40,6 +41,7 @@ from sahay.records.services import (
     reach_save,
     service_save,
 )
+from sahay.reports.models import Report
 
 DAY = date(2017, 3, 1)
 
@@ -57,6 +59,7 @@ class ApiWorld:
     partner: Organisation
     case: Case
     job: Job
+    report: Report
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def token_headers(
@@ -80,7 +83,7 @@ class ApiWorld:
         return {"Authorization": f"Bearer {new.secret}"}
 
 
-def api_world(organisations, role_users) -> ApiWorld:  # type: ignore[no-untyped-def]
+def api_world(organisations, role_users) -> ApiWorld:
     partner = organisations.partners["TH"]
     users = {
         **role_users.all(),
@@ -122,7 +125,13 @@ def api_world(organisations, role_users) -> ApiWorld:  # type: ignore[no-untyped
         dry_run=True,
         correction_reason="",
     )
-    world = ApiWorld(users, person, household, activity, participation, service, reach, external, partner, case, job)
+    # A draft of Thailand's report for the half year.
+    report = Report.objects.create(
+        programme=Programme.objects.get(), country=partner.country, period_code="2017-H1", created_by=staff
+    )
+    world = ApiWorld(
+        users, person, household, activity, participation, service, reach, external, partner, case, job, report
+    )
     world.headers = {name: world.token_headers(user, name="api world") for name, user in users.items()}
     return world
 

@@ -9,11 +9,14 @@ from rest_framework import mixins, serializers
 from sahay.accounts.rights import Right
 from sahay.api.base import ApiViewSet
 from sahay.api.routes import Routes
+from sahay.core.models import Country
 from sahay.frameworks.models import Baseline, Indicator, Programme, Strategy, Target
 
 
 class TargetSerializer(serializers.ModelSerializer[Target]):
-    country = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    country: serializers.SlugRelatedField[Country] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Target
@@ -21,7 +24,9 @@ class TargetSerializer(serializers.ModelSerializer[Target]):
 
 
 class BaselineSerializer(serializers.ModelSerializer[Baseline]):
-    country = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    country: serializers.SlugRelatedField[Country] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Baseline
@@ -29,7 +34,7 @@ class BaselineSerializer(serializers.ModelSerializer[Baseline]):
 
 
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
-    strategy = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    strategy: serializers.SlugRelatedField[Strategy] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     targets = TargetSerializer(many=True, read_only=True)
     baselines = BaselineSerializer(many=True, read_only=True)
 
@@ -61,7 +66,9 @@ class StrategySerializer(serializers.ModelSerializer[Strategy]):
 
 
 class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
-    countries = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    countries: serializers.SlugRelatedField[Country] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     strategies = StrategySerializer(many=True, read_only=True)
     indicators = IndicatorSerializer(many=True, read_only=True)
 

@@ -4,15 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0005_merge_actions'),
+        ("audit", "0005_merge_actions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('case_viewed', 'case viewed'), ('case_created', 'case created'), ('case_changed', 'case changed'), ('case_closed', 'case closed'), ('case_reopened', 'case reopened'), ('case_reassigned', 'case reassigned'), ('consent_recorded', 'consent recorded'), ('consent_withdrawn', 'consent withdrawn'), ('referral_made', 'referral made'), ('referral_answered', 'referral answered'), ('consent_override', 'referral without consent (override)'), ('break_glass', 'emergency access (break the glass)'), ('legal_viewed', 'legal details viewed'), ('legal_changed', 'legal details changed'), ('offender_viewed', 'offender viewed'), ('offender_changed', 'offender changed'), ('attachment_added', 'attachment added'), ('attachment_downloaded', 'attachment downloaded'), ('export', 'export'), ('login', 'signed in'), ('login_failed', 'failed sign-in'), ('logout', 'signed out'), ('user_created', 'user created'), ('user_changed', 'user changed'), ('permission_changed', 'role or scope changed'), ('access_denied', 'access denied'), ('identity_erased', 'identity erased'), ('period_submitted', 'period submitted'), ('period_returned', 'period returned'), ('period_approved', 'period approved'), ('period_corrected', 'approved period corrected'), ('report_approved', 'report approved'), ('person_merged', 'people merged'), ('person_merge_undone', 'merge of people undone'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked')], max_length=40, verbose_name='action'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("case_viewed", "case viewed"),
+                    ("case_created", "case created"),
+                    ("case_changed", "case changed"),
+                    ("case_closed", "case closed"),
+                    ("case_reopened", "case reopened"),
+                    ("case_reassigned", "case reassigned"),
+                    ("consent_recorded", "consent recorded"),
+                    ("consent_withdrawn", "consent withdrawn"),
+                    ("referral_made", "referral made"),
+                    ("referral_answered", "referral answered"),
+                    ("consent_override", "referral without consent (override)"),
+                    ("break_glass", "emergency access (break the glass)"),
+                    ("legal_viewed", "legal details viewed"),
+                    ("legal_changed", "legal details changed"),
+                    ("offender_viewed", "offender viewed"),
+                    ("offender_changed", "offender changed"),
+                    ("attachment_added", "attachment added"),
+                    ("attachment_downloaded", "attachment downloaded"),
+                    ("export", "export"),
+                    ("login", "signed in"),
+                    ("login_failed", "failed sign-in"),
+                    ("logout", "signed out"),
+                    ("user_created", "user created"),
+                    ("user_changed", "user changed"),
+                    ("permission_changed", "role or scope changed"),
+                    ("access_denied", "access denied"),
+                    ("identity_erased", "identity erased"),
+                    ("period_submitted", "period submitted"),
+                    ("period_returned", "period returned"),
+                    ("period_approved", "period approved"),
+                    ("period_corrected", "approved period corrected"),
+                    ("report_approved", "report approved"),
+                    ("person_merged", "people merged"),
+                    ("person_merge_undone", "merge of people undone"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                ],
+                max_length=40,
+                verbose_name="action",
+            ),
         ),
     ]

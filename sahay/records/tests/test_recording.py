@@ -249,3 +249,28 @@ def test_people_from_recent_activities_are_picked_with_a_tick(programme, nepal_s
     )
     assert response.status_code == 302
     assert sorted(today.participations.values_list("person__code", flat=True)) == ["REG-0", "REG-2"]
+
+
+def test_editing_a_service_on_its_page_keeps_its_provider_and_outcome(programme, nepal_staff, nepal, client_for):
+    """The page does not show these details (they may name people); saving it must not wipe them."""
+    child = person_save(saved_by=nepal_staff, organisation=nepal, code="C1", sex="female", birth_date=date(2010, 5, 1))
+    service = service_save(
+        saved_by=nepal_staff,
+        organisation=nepal,
+        kind="medical",
+        start=date(2017, 3, 1),
+        person=child,
+        provider="Synthetic clinic",
+        outcome="Synthetic outcome",
+    )
+    response = client_for(nepal_staff).post(
+        reverse("service_edit", args=[service.public_id]),
+        {"organisation": nepal.pk, "kind": "medical", "person_code": "C1", "start": "2017-03-01", "end": "2017-03-05"},
+    )
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert (service.end, service.provider, service.outcome) == (
+        date(2017, 3, 5),
+        "Synthetic clinic",
+        "Synthetic outcome",
+    )

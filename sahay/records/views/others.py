@@ -103,6 +103,9 @@ def service_edit(request: AuthenticatedRequest, public_id: str | None = None) ->
             end=data["end"],
             person=person,
             household=household,
+            # The page does not show these free-text details (they may name people): keep what was recorded.
+            provider=service.provider if service else "",
+            outcome=service.outcome if service else "",
             service=service,
             correction_reason=data["correction_reason"],
         )
