@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
@@ -43,7 +44,8 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # A page for people, signed in as on every page: the documentation and the token pages.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # DRF marks its views as needing no sign-in (it authenticates itself); this one is a page for people.
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api_schema")), name="api_docs"),
     path("tokens/", pages.token_list, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", pages.token_revoke_view, name="api_token_revoke"),
     path("", include(_machine_facing(api_patterns))),
