@@ -42,6 +42,7 @@ test-postgres: $(VENV)/.installed-dev
 
 # The engine on BENCH_PEOPLE people (about 5 per person participations and services), checked against DuckDB.
 BENCH_PEOPLE ?= 1000000
+BENCH_FUZZ_EXAMPLES ?= 25
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
 	$(BIN)/python -m benchmarks.imports
@@ -49,6 +50,8 @@ bench: $(VENV)/.installed-dev
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks.imports
+	# The API fuzzed deeper than in `make test`: many generated calls per operation, mode and role.
+	SAHAY_FUZZ_EXAMPLES=$(BENCH_FUZZ_EXAMPLES) $(BIN)/pytest -p no:xdist -q -s sahay/api/tests/test_fuzzing.py
 
 # The demo's 2017-H1 report as page images in docs/, for review (run after changing how reports look).
 REPORT_PAGES_VAR := var/report-pages

@@ -41,10 +41,6 @@ class KeyInvalid(APIException):
     default_code = "idempotency_key_invalid"
 
 
-class KeyClashError(Exception):
-    """Another request with the same key finished first."""
-
-
 class ReplayError(Exception):
     def __init__(self, kept: IdempotentRequest) -> None:
         self.kept = kept
@@ -79,18 +75,19 @@ class IdempotentWrites:
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
                 if status.is_success(response.status_code) and not getattr(response, "replayed", False):
                     IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
-                    try:
-                        IdempotentRequest.objects.create(
-                            owner=self.request.user,  # type: ignore[attr-defined]
-                            key=key,
-                            fingerprint=self._idempotency[1],
-                            status=response.status_code,
-                            body=json.loads(JSONRenderer().render(response.data) or b"null"),
-                        )
-                    except IntegrityError as clash:
-                        raise KeyClashError from clash
-        except KeyClashError:
-            # The same key was used by a request that finished while this one ran: nothing of this one stays.
+                    IdempotentRequest.objects.create(
+                        owner=self.request.user,  # type: ignore[attr-defined]
+                        key=key,
+                        fingerprint=self._idempotency[1],
+                        status=response.status_code,
+                        body=json.loads(JSONRenderer().render(response.data) or b"null"),
+                    )
+        except IntegrityError:
+            # A copy of this request with the same key finished while this one ran (its record, or the key
+            # itself, clashed): nothing of this one stays, and sending it again replays the first one's answer.
+            user = getattr(getattr(self, "request", None), "user", None)
+            if user is None or not IdempotentRequest.objects.filter(owner=user.pk, key=key).exists():
+                raise
             response = Response(
                 {
                     "detail": _(

@@ -202,7 +202,6 @@ POST_ONLY = {
 }
 
 
-
 def someone_else(organisations) -> User:
     return User.objects.create(
         username="uploader",

@@ -70,3 +70,29 @@ def test_a_key_that_is_too_long_is_refused(programme, organisations, role_users,
     )
     assert response.status_code == 400
     assert not Person.objects.exists()
+
+
+def test_the_same_write_sent_twice_at_once_creates_one_record(
+    committed_db, programme, organisations, role_users, token_client
+) -> None:
+    """Two copies of a request racing each other (a client retrying before the first answer came)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    client = token_client(role_users.partner_staff)
+    body = new_person(organisations.partners["TH"], "RACE-1")
+
+    def send(_: int) -> int:
+        try:
+            return client.post(PEOPLE, body, format="json", HTTP_IDEMPOTENCY_KEY="race").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = sorted(pool.map(send, range(2)))
+    assert Person.objects.filter(code="RACE-1").count() == 1
+    # One wrote; the other got the same answer, or was told to send it again (which then replays it).
+    assert answers in ([201, 201], [201, 409])
+    assert client.post(PEOPLE, body, format="json", HTTP_IDEMPOTENCY_KEY="race").status_code == 201
+    assert Person.objects.filter(code="RACE-1").count() == 1
