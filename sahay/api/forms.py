@@ -11,6 +11,7 @@ from sahay.accounts.models import User
 from sahay.api.models import ApiToken
 from sahay.api.tokens import token_countries, token_organisations
 from sahay.core.models import Country, Organisation
+from sahay.records.forms import DATE
 
 DEFAULT_LIFE = timedelta(days=90)
 
@@ -25,7 +26,7 @@ class TokenForm(forms.Form):
     access = forms.ChoiceField(label=_("Access"), choices=ApiToken.Access.choices, initial=ApiToken.Access.READ)
     expires_on = forms.DateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE,
         help_text=_("At most a year from today."),
     )
     countries: forms.ModelMultipleChoiceField[Country] = forms.ModelMultipleChoiceField(

@@ -134,3 +134,12 @@ def test_nobody_revokes_anothers_token_on_the_page(programme, role_users, client
     )
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=new.token.pk).revoked_at is None
+
+
+def test_the_token_form_offers_an_expiry_a_browser_shows_in_dutch_too(programme, role_users, client_for) -> None:
+    """A date field's value must be ISO (yyyy-mm-dd) whatever the language, or the browser shows it empty."""
+    client = client_for(role_users.me_officer)
+    expected = (timezone.localdate() + timedelta(days=90)).isoformat()
+    for language in ("en", "nl"):
+        page = client.get(reverse("api_tokens"), headers={"accept-language": language}).content.decode()
+        assert f'value="{expected}"' in page, language
