@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.cache import add_never_cache_headers
 from rest_framework import generics, viewsets
 
 from sahay.accounts.models import User
@@ -43,6 +44,12 @@ class CallerMixin:
     def writable_organisations(self) -> QuerySet[Organisation]:
         """The organisations the caller records for, as on the pages, within the token's limit."""
         return self.limit.filter(capture_organisations(user=self.user), organisation_field="pk")
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Every answer is data someone may see only signed in: no browser or proxy may keep a copy.
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        add_never_cache_headers(response)
+        return response
 
 
 class ApiView(CallerMixin, IdempotentWrites, generics.GenericAPIView):  # type: ignore[type-arg]

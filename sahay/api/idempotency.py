@@ -23,7 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sahay.api.models import IdempotentRequest
+from sahay.api.models import ApiToken, IdempotentRequest
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -46,14 +46,32 @@ class ReplayError(Exception):
         self.kept = kept
 
 
-def fingerprint(request: HttpRequest) -> str:
-    """The request's method, path and body (a multipart upload by its size: it is not held in memory)."""
-    digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
+def body_digest(request: HttpRequest) -> str | None:
+    """The raw body's digest, read before DRF parses it; None for a multipart upload (see `upload_digest`)."""
     if (request.content_type or "").startswith("multipart/"):
-        digest.update(request.META.get("CONTENT_LENGTH", "").encode())
-    else:
-        digest.update(request.body)
+        return None
+    return hashlib.sha256(request.body).hexdigest()
+
+
+def upload_digest(request: Request) -> str:
+    """A multipart upload by its fields and its files' contents, read in chunks rather than held whole."""
+    digest = hashlib.sha256()
+    for name in sorted(request.POST):
+        digest.update(f"{name}={request.POST.getlist(name)!r}\n".encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
     return digest.hexdigest()
+
+
+def fingerprint(request: Request, body: str | None) -> str:
+    """What was asked, and through which token: the same key from another token is another request, so
+    a token never gets an answer made for a wider one."""
+    token = request.auth.pk if isinstance(request.auth, ApiToken) else "session"
+    content = body if body is not None else upload_digest(request)
+    return hashlib.sha256(f"{request.method} {request.get_full_path()} {token} {content}".encode()).hexdigest()
 
 
 def key_of(request: HttpRequest) -> str | None:
@@ -69,7 +87,7 @@ class IdempotentWrites:
         key = key_of(request)
         if key is None:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        self._idempotency = (key, fingerprint(request))
+        self._idempotency_key, self._body_digest = key, body_digest(request)
         try:
             with transaction.atomic():
                 response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
@@ -78,7 +96,7 @@ class IdempotentWrites:
                     IdempotentRequest.objects.create(
                         owner=self.request.user,  # type: ignore[attr-defined]
                         key=key,
-                        fingerprint=self._idempotency[1],
+                        fingerprint=self._fingerprint,
                         status=response.status_code,
                         body=json.loads(JSONRenderer().render(response.data) or b"null"),
                     )
@@ -101,18 +119,18 @@ class IdempotentWrites:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        kept_key = getattr(self, "_idempotency", None)
-        if kept_key is None:
+        key: str | None = getattr(self, "_idempotency_key", None)
+        if key is None:
             return
-        key, print_ = kept_key
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             raise KeyInvalid(_("An Idempotency-Key has 1 to %(count)s characters.") % {"count": MAX_KEY_LENGTH})
         kept = IdempotentRequest.objects.filter(
             owner=request.user.pk, key=key, created_at__gte=timezone.now() - KEPT_FOR
         ).first()
+        self._fingerprint = fingerprint(request, self._body_digest)
         if kept is None:
             return
-        if kept.fingerprint != print_:
+        if kept.fingerprint != self._fingerprint:
             raise KeyReused(_("This Idempotency-Key was used for another request: use a new key for a new request."))
         raise ReplayError(kept)
 

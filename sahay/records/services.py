@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -423,8 +423,15 @@ def service_save(
     service: Service | None = None,
     correction_reason: str = "",
 ) -> Service:
-    """Save a service; one given within a case names the case (the case's policy was checked by the caller)."""
+    """Save a service; one given within a case names the case (the case's policy was checked by the caller).
+
+    A service already given within a case is care data of that case: only those who may change the case
+    change it (from any page or the API), it stays the same child's, and the change is audited on the case.
+    """
     require_capture_scope(saved_by, organisation)
+    within_case = service.case if service is not None and service.case_id is not None else None
+    if within_case is not None:
+        _require_case_change(saved_by, within_case, service, person, household)  # type: ignore[arg-type]
     errors: dict[str, str] = {}
     if (person is None) == (household is None):
         errors["person"] = _("A service is for one person or one household.")
@@ -464,7 +471,26 @@ def service_save(
         )
         service.save()
         change.done(service.public_id)
+        if within_case is not None:
+            from sahay.cases.services.common import audit_case
+
+            audit_case(within_case, AuditAction.CASE_CHANGED, saved_by, None, detail={"changed": "service"})
     return service
+
+
+def _require_case_change(
+    user: User, case: Case, service: Service, person: Person | None, household: Household | None
+) -> None:
+    from sahay.cases.policy import CaseAccess, CaseAction
+
+    if not CaseAccess.of(user, case).may(CaseAction.CHANGE):
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("This service was given within a case: only those working on the case may change it.")}
+        )
+    if (person, household) != (service.person, service.household):
+        raise ValidationError(
+            {"person": _("A service given within a case stays with the child or household it was given to.")}
+        )
 
 
 def tracked_item_save(

@@ -243,6 +243,8 @@ class PersonRoleSerializer(serializers.ModelSerializer[PersonRole]):
 
 
 PERSON_IDENTITY = ("name", "contact", "address")
+# Roles change a few times in a life: far fewer than this are added at once.
+MOST_ROLES = 20
 PERSON_FACTS = ("organisation", "code", "sex", "birth_date", "birth_year_estimated", "area")
 
 
@@ -251,9 +253,10 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     country = country_code_field()
     area = area_field()
-    roles = PersonRoleSerializer(
+    roles = PersonRoleSerializer(  # type: ignore[call-arg]  # DRF takes max_length for many=True; its stubs do not
         many=True,
         required=False,
+        max_length=MOST_ROLES,
         help_text=_("The person's roles over time. On a write, the roles given are added to those recorded."),
     )
     name = write_only_text(IDENTITY_MAX_LENGTH, _("Stored encrypted; never returned."))

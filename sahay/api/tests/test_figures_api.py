@@ -122,13 +122,16 @@ def test_a_country_limited_token_of_a_programme_manager_gets_no_programme_totals
     assert places(rows_of(pull(limited))) == {"TH"}
 
 
-def test_an_organisation_limited_token_gets_the_organisations_own_figures_and_a_donors_gets_none(
+def test_organisation_figures_go_only_to_the_partner_itself(
     world: World, programme: Any, organisations: Any, role_users: Any, token_client: Any
 ) -> None:
+    """An organisation's own figures beside its country's could be subtracted: as on the export page, only
+    the partner gets them. Others' tokens limited to organisations get no figures."""
     partner = organisations.partners["TH"]
-    rows = rows_of(pull(token_client(role_users.programme_manager, organisations=[partner])))
-    assert places(rows) == {"TH"} and {row["organisation"] for row in rows} == {partner.name}
-    [meetings] = [row for row in rows if row["indicator"] == "OUT-1" and row["disaggregation"] == "total"]
+    assert rows_of(pull(token_client(role_users.programme_manager, organisations=[partner]))) == []
+    own = rows_of(pull(token_client(role_users.partner_staff, organisations=[partner])))
+    assert places(own) == {"TH"} and {row["organisation"] for row in own} == {partner.name}
+    [meetings] = [row for row in own if row["indicator"] == "OUT-1" and row["disaggregation"] == "total"]
     assert meetings["value"] == 2  # its own two meetings, not Thailand's five
     approve_report(programme, "2017-H1", role_users.programme_manager)
     assert rows_of(pull(token_client(role_users.donor_viewer, organisations=[partner]))) == []

@@ -85,7 +85,8 @@ def test_the_same_write_sent_twice_at_once_creates_one_record(
 
     def send(_: int) -> int:
         try:
-            return client.post(PEOPLE, body, format="json", HTTP_IDEMPOTENCY_KEY="race").status_code
+            status: int = client.post(PEOPLE, body, format="json", HTTP_IDEMPOTENCY_KEY="race").status_code
+            return status
         finally:
             connection.close()
 

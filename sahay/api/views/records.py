@@ -16,13 +16,13 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import scope_of
 from sahay.api.base import ApiViewSet
+from sahay.api.parsers import JSONBodyParser
 from sahay.api.routes import Routes
 from sahay.api.serializers.records import (
     MAX_ID,
@@ -165,7 +165,7 @@ class RecordViewSet(ApiViewSet):
     """A record addressed by its opaque id, written as JSON."""
 
     lookup_value_regex = PUBLIC_ID_PATTERN
-    parser_classes = [JSONParser]
+    parser_classes = [JSONBodyParser]
 
 
 class ReadBack:

@@ -26,6 +26,7 @@ IDENTITY_FIELDS = ("name", "contact", "address")
 
 @right_required(Right.VIEW_FIGURES)
 @require_http_methods(["GET", "POST"])
+@never_cache
 def people(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,
@@ -149,6 +150,7 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
 
 @right_required(Right.VIEW_FIGURES)
 @require_http_methods(["GET", "POST"])
+@never_cache
 def households(request: AuthenticatedRequest) -> HttpResponse:
     return list_page(
         request,
