@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SAHAY_VAR_DIR", BASE_DIR.parent / "var"))
@@ -103,6 +104,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer (redirects included) and every log line of a request carries its id.
+    "sahay.core.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -198,6 +201,8 @@ STATIC_ROOT = Path(os.environ.get("SAHAY_STATIC_ROOT", VAR_DIR / "static"))
 # Development serves assets straight from the apps; production serves the collected, hashed copies.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+# Source maps (of the API documentation page's scripts) are for developers: compressing them only slows collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -257,14 +262,38 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs: one JSON object a line in production (SAHAY_LOG_FORMAT=json), plain text in development; each line
+# carries its request's id, never a query string, a request body or SQL parameters (sahay.core.request_ids).
+SAHAY_LOG_FORMAT = os.environ.get("SAHAY_LOG_FORMAT", "json" if PRODUCTION else "text")
+if SAHAY_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("SAHAY_LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "sahay.core.request_ids.RequestIdFilter"},
+        "no_request_details": {"()": "sahay.core.request_ids.NoRequestDetailsFilter"},
+    },
+    "formatters": {
+        "json": {"()": "sahay.core.request_ids.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": SAHAY_LOG_FORMAT,
+            "filters": ["request_id", "no_request_details"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SAHAY_LOG_LEVEL", "INFO")},
     # WeasyPrint and fontTools narrate every step of a PDF at INFO: only their warnings are worth reading.
+    # SQL with its parameters (people's codes among them) is never logged, whatever SAHAY_LOG_LEVEL says.
     "loggers": {
-        name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "matplotlib")
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "matplotlib")},
+        "django.db.backends": {"level": "INFO"},
+        # Named so that Django's own handlers (which print runserver's request lines, query strings and all) go.
+        "django": {"level": "INFO"},
+        "django.server": {"level": "INFO", "propagate": True},
     },
 }
 
@@ -299,6 +328,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "sahay.api.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sahay.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from sahay.accounts import password_views, session_views
 from sahay.accounts import views as account_views
 from sahay.accounts.middleware import second_factor_not_required
+from sahay.core import health
 from sahay.core import views as core_views
 from sahay.figures import views as figure_views
 from sahay.frameworks import views as framework_views
@@ -54,6 +55,7 @@ urlpatterns = [
     path("sign-in/second-factor/set-up/", account_views.second_factor_enrol_view, name="second_factor_enrol"),
     path("sign-out/", second_factor_not_required(account_views.SignOutView.as_view()), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("health/", login_not_required(health.health), name="health"),
 ]
 
 # Every refusal is written to the audit trail before the "not allowed" page is shown.

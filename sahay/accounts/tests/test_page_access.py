@@ -185,6 +185,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "api_schema",  # the API's description: nothing in it is data
+    "health",  # for monitors: database, queue and key reachable, no data
 }
 POST_ONLY = {
     "logout",
