@@ -88,7 +88,7 @@ def _batches(item: EncryptedColumns, batch_size: int) -> Iterator[list[tuple[Any
         params = [last] if last is not None else []
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {pk}, {columns} FROM {quote(item.table)} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608
+                f"SELECT {pk}, {columns} FROM {quote(item.table)} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608  # nosec B608
                 [*params, batch_size],
             )
             rows = cursor.fetchall()
@@ -124,7 +124,7 @@ def _rotate_batch(item: EncryptedColumns, rows: list[tuple[Any, ...]], newest: F
             for column, new_value, key, old_value in updates:
                 # Compare and set: a value the application rewrote meanwhile is already under the newest key.
                 cursor.execute(
-                    f"UPDATE {quote(item.table)} SET {quote(column)} = %s "  # noqa: S608
+                    f"UPDATE {quote(item.table)} SET {quote(column)} = %s "  # noqa: S608  # nosec B608
                     f"WHERE {pk} = %s AND {quote(column)} = %s",
                     [new_value, key, old_value],
                 )
