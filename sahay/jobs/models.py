@@ -29,9 +29,14 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of whoever holds the job: a running job whose worker died stops beating, and the
+    # sweep puts it back in the queue (or gives up on it after the last attempt).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # times a worker has taken it
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="jobs_job_status_heartbeat")]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"

@@ -3,17 +3,30 @@
 With a broker configured (`SAHAY_BROKER_URL`, Redis or RabbitMQ) jobs go to Celery workers; without one they
 run in a thread of the web process, so the embedded default needs no server. `SAHAY_JOBS_INLINE` runs them
 at once, in the caller (tests). Either way a job is a row in the database that the user can follow.
+
+A job is taken by one conditional UPDATE (queued to running), so a message delivered twice (a worker died
+before acknowledging it, the sweep sent it again) runs it once. Whoever holds a job beats on it; a running
+job that stops beating (its worker was killed) is put back in the queue by the sweep, and given up with a
+message for the user after the last attempt. A passing fault (the database or the broker unreachable) puts
+the job back in the queue, to be tried again later with a growing delay.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -25,6 +38,53 @@ Progress = Callable[[int, int | None], None]
 JobFunction = Callable[[Job, Progress], None]
 _REGISTRY: dict[str, JobFunction] = {}
 PROGRESS_EVERY = 500  # rows between progress writes: often enough to watch, rarely enough to cost nothing
+# Faults that pass: the database or the broker out of reach for a while. Anything else is a bug or bad data.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError)
+
+
+def _number(name: str, default: float) -> float:
+    """A tuning value: from the settings when they name it (tests do), else the environment, else the default."""
+    value: Any = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, default)
+    return float(value)
+
+
+def heartbeat_seconds() -> float:
+    """How often a running job shows it is alive."""
+    return _number("SAHAY_JOBS_HEARTBEAT_SECONDS", 5)
+
+
+def stale_after() -> timedelta:
+    """How long a running job may go without a heartbeat before its worker is taken for dead.
+
+    Long enough for a write transaction that holds SQLite's lock (the heartbeat waits for it) to end.
+    """
+    return timedelta(seconds=_number("SAHAY_JOBS_STALE_SECONDS", 300))
+
+
+def max_attempts() -> int:
+    """How many times a job is started before it is given up."""
+    return int(_number("SAHAY_JOBS_MAX_ATTEMPTS", 3))
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds to wait before the next try after `attempt` failed tries: 2, 4, 8 ... at most 5 minutes."""
+    delay: float = _number("SAHAY_JOBS_RETRY_DELAY_SECONDS", 2) * 2.0 ** max(0, attempt - 1)
+    return min(300.0, delay)
+
+
+def queue_name() -> str:
+    """The Celery queue jobs are sent to (a worker reads it: `celery -A sahay.jobs.celery worker -Q NAME`)."""
+    return str(getattr(settings, "SAHAY_JOBS_QUEUE", None) or os.environ.get("SAHAY_JOBS_QUEUE", "celery"))
+
+
+class Outcome(enum.Enum):
+    SKIPPED = "skipped"  # taken by another worker, or already finished: a second delivery
+    DONE = "done"
+    FAILED = "failed"
+    RETRY = "retry"  # put back in the queue after a passing fault: start it again after retry_delay
+    UNRECORDED = "unrecorded"  # its outcome could not be written: the sweep takes it up when it stops beating
 
 
 def job(kind: str) -> Callable[[JobFunction], JobFunction]:
@@ -41,52 +101,260 @@ def enqueue(job_row: Job) -> None:
     """Start the job once the transaction that created it has committed."""
     pk = job_row.pk
     if settings.SAHAY_JOBS_INLINE:
-        run_job(pk)  # at once, in the caller's transaction: what it writes commits or rolls back with it
-    elif settings.SAHAY_BROKER_URL:
-        from sahay.jobs.celery import run as celery_run
+        _inline(pk)  # at once, in the caller's transaction: what it writes commits or rolls back with it
+        return
+    transaction.on_commit(lambda: _start(pk))
+    # A job whose worker died is taken up again the next time anyone starts one.
+    transaction.on_commit(_sweep_quietly)
 
-        transaction.on_commit(lambda: celery_run.delay(pk))
+
+def _start(pk: int, *, countdown: float = 0) -> None:
+    if settings.SAHAY_BROKER_URL:
+        send(pk, countdown=countdown)
     else:
-        transaction.on_commit(lambda: threading.Thread(target=_in_thread, args=(pk,), daemon=True).start())
+        threading.Thread(target=_in_thread, args=(pk,), kwargs={"delay": countdown}, daemon=True).start()
 
 
-def _in_thread(pk: int) -> None:
-    close_old_connections()
+def send(pk: int, *, countdown: float = 0) -> None:
+    """Give the job to Celery. A broker out of reach leaves it queued (the user sees it waiting): the sweep sends
+    it again later, and a message sent twice runs the job once."""
+    from sahay.jobs.celery import app, run
+
     try:
-        run_job(pk)
+        # The broker the settings name now (a test, or a command, may point elsewhere than at import time).
+        with app.connection_for_write(settings.SAHAY_BROKER_URL) as broker:
+            run.apply_async(
+                (pk,),
+                queue=queue_name(),
+                countdown=countdown or None,
+                connection=broker,
+                retry=True,
+                retry_policy={"max_retries": 3, "interval_start": 0.5, "interval_step": 1, "interval_max": 2},
+            )
+    except Exception as error:  # kombu's OperationalError, ConnectionError, OSError: the broker did not take it
+        logger.error("job %s: the broker could not be reached (%s); it stays queued for the sweep", pk, error)
+
+
+def _inline(pk: int) -> None:
+    for _attempt in range(max_attempts()):
+        if run_job(pk) is not Outcome.RETRY:
+            return
+
+
+def _in_thread(pk: int, *, delay: float = 0) -> None:
+    """Run the job in this thread, trying again with a growing delay after a passing fault."""
+    for attempt in range(1, max_attempts() + 2):
+        if delay:
+            time.sleep(delay)
+        close_old_connections()
+        try:
+            outcome = run_job(pk)
+        except TRANSIENT_ERRORS as error:  # the job could not even be taken: the database is out of reach
+            logger.warning("job %s could not be started (%s); trying again", pk, type(error).__name__)
+            outcome = Outcome.RETRY
+        finally:
+            connection.close()  # a thread's connection is its own: close it, or SQLite keeps the file busy
+        if outcome is not Outcome.RETRY:
+            return
+        delay = retry_delay(attempt)
+    logger.error("job %s: still failing to start after %s tries; left for the sweep", pk, attempt)
+
+
+def _reset_connection() -> None:
+    """After a lost connection, the next query must open a new one (never inside a caller's transaction)."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def _persist(write: Callable[[], int], *, what: str, pk: int) -> int | None:
+    """Write a job's state, riding out a database that is away for a few seconds; None when it stayed away."""
+    tries = 1 if connection.in_atomic_block else 5
+    for attempt in range(1, tries + 1):
+        try:
+            return write()
+        except TRANSIENT_ERRORS as error:
+            logger.warning(
+                "job %s: could not record %s (%s), try %s of %s", pk, what, type(error).__name__, attempt, tries
+            )
+            _reset_connection()
+            if attempt < tries:
+                time.sleep(min(4.0, 0.5 * 2 ** (attempt - 1)))
+    return None
+
+
+@contextmanager
+def _heartbeat(pk: int, attempt: int) -> Iterator[None]:
+    """Beat on the job from a thread of its own every few seconds while the work runs (even inside a long write)."""
+    if connection.in_atomic_block:  # inline, in the caller's transaction: nobody else can see the job anyway
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(heartbeat_seconds()):
+                try:
+                    Job.objects.filter(pk=pk, status=Job.Status.RUNNING, attempts=attempt).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except TRANSIENT_ERRORS as error:  # the work notices too; a missed beat or two is no harm
+                    logger.warning("job %s: heartbeat missed (%s)", pk, type(error).__name__)
+                    connection.close()
+        finally:
+            connection.close()
+
+    beater = threading.Thread(target=beat, name=f"job-{pk}-heartbeat", daemon=True)
+    beater.start()
+    try:
+        yield
     finally:
-        connection.close()  # a thread's connection is its own: close it, or SQLite keeps the file busy
+        stop.set()
+        beater.join(timeout=30)
 
 
-def run_job(pk: int) -> None:
+def run_job(pk: int) -> Outcome:
     """Do the job: running, then done or failed with a message. Running it twice does nothing the second time."""
-    started = Job.objects.filter(pk=pk, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now()
+    now = timezone.now()
+    taken = Job.objects.filter(pk=pk, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
-    if not started:
-        return  # already taken by another worker, or finished
+    if not taken:
+        return Outcome.SKIPPED  # already taken by another worker, or finished
     job_row = Job.objects.get(pk=pk)
-    last_written = -PROGRESS_EVERY
+    attempt = job_row.attempts
+    mine = Job.objects.filter(pk=pk, status=Job.Status.RUNNING, attempts=attempt)  # still this worker's to finish
+    last_written, last_beat = -PROGRESS_EVERY, time.monotonic()
 
     def progress(done: int, total: int | None) -> None:
-        nonlocal last_written
-        if done - last_written >= PROGRESS_EVERY or (total is not None and done >= total):
-            Job.objects.filter(pk=pk).update(progress_done=done, progress_total=total)
-            last_written = done
+        nonlocal last_written, last_beat
+        beat_due = time.monotonic() - last_beat >= heartbeat_seconds()
+        if done - last_written >= PROGRESS_EVERY or (total is not None and done >= total) or beat_due:
+            mine.update(progress_done=done, progress_total=total, heartbeat_at=timezone.now())
+            last_written, last_beat = done, time.monotonic()
 
+    # In the language of whoever started it: its messages and row errors are read by them.
+    language = job_row.arguments.get("language") or settings.LANGUAGE_CODE
+    with translation.override(language), _heartbeat(pk, attempt):
+        if not _work(job_row, progress, attempt):
+            # A passing fault, and attempts left: back in the queue (imports write all or nothing, so what the
+            # interrupted attempt wrote was rolled back).
+            requeued = _persist(
+                lambda: mine.update(
+                    status=Job.Status.QUEUED, heartbeat_at=timezone.now(), progress_done=0, progress_total=None
+                ),
+                what="its return to the queue",
+                pk=pk,
+            )
+            return Outcome.RETRY if requeued else Outcome.UNRECORDED
+    finished = _persist(
+        lambda: mine.update(
+            status=job_row.status,
+            message=job_row.message,
+            result=job_row.result,
+            output=job_row.output,
+            payload=b"",  # the uploaded data is not kept once the work is over
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        ),
+        what="its outcome",
+        pk=pk,
+    )
+    if finished is None:
+        logger.error("job %s (%s): its outcome could not be recorded; the sweep will take it up", pk, job_row.kind)
+        return Outcome.UNRECORDED
+    if not finished:
+        # The sweep took it for dead (no heartbeat for too long) and gave it to another worker, who finishes it.
+        logger.warning("job %s (%s) was taken over by another worker; this outcome is dropped", pk, job_row.kind)
+        return Outcome.SKIPPED
+    return Outcome.DONE if job_row.status == Job.Status.DONE else Outcome.FAILED
+
+
+def _work(job_row: Job, progress: Progress, attempt: int) -> bool:
+    """Run the job's function, setting its status and message; False when it should be tried again."""
     try:
-        # In the language of whoever started it: its messages and row errors are read by them.
-        with translation.override(job_row.arguments.get("language") or settings.LANGUAGE_CODE):
-            _REGISTRY[job_row.kind](job_row, progress)
+        _REGISTRY[job_row.kind](job_row, progress)
+    except TRANSIENT_ERRORS as error:
+        _reset_connection()
+        if attempt < max_attempts():
+            logger.warning(
+                "job %s (%s) interrupted by %s, attempt %s of %s; it goes back in the queue",
+                *(job_row.pk, job_row.kind, type(error).__name__, attempt, max_attempts()),
+            )
+            return False
+        logger.error("job %s (%s) failed after %s attempts: %s", job_row.pk, job_row.kind, attempt, error)
+        job_row.status, job_row.message = Job.Status.FAILED, unavailable_message(attempt)
     except Exception:
         # The user is told it failed; the log says why, without the job's data.
-        logger.exception("job %s (%s) failed", pk, job_row.kind)
+        logger.exception("job %s (%s) failed", job_row.pk, job_row.kind)
         job_row.status, job_row.message = Job.Status.FAILED, _("Something went wrong; nothing was changed.")
     else:
         job_row.status = Job.Status.DONE if job_row.status == Job.Status.RUNNING else job_row.status
-    job_row.payload = b""  # the uploaded data is not kept once the work is over
-    job_row.finished_at = timezone.now()
-    job_row.save(update_fields=["status", "message", "result", "output", "payload", "finished_at"])
+    return True
+
+
+def unavailable_message(attempts: int) -> str:
+    return _(
+        "The work could not be done: the database or the job queue was unavailable (tried %(count)s times). "
+        "Nothing was changed; please try again later."
+    ) % {"count": attempts}
+
+
+def abandoned_message(attempts: int) -> str:
+    return _(
+        "The work stopped unexpectedly (tried %(count)s times) and was given up. Nothing was changed; "
+        "please start it again."
+    ) % {"count": attempts}
+
+
+@dataclass
+class SweepResult:
+    requeued: list[int] = field(default_factory=list)  # running jobs whose worker died, back in the queue
+    failed: list[int] = field(default_factory=list)  # ... after their last attempt: given up, the user is told
+    resent: list[int] = field(default_factory=list)  # queued jobs nobody took (a lost message): sent again
+
+
+def jobs_sweep(*, stale: timedelta | None = None, start: bool = True) -> SweepResult:
+    """Take up the jobs whose worker is gone, and start them again (or give them up after the last attempt).
+
+    Every change is a conditional UPDATE on what was seen, so two sweeps at once, or a worker that comes back,
+    never both win.
+    """
+    stale = stale if stale is not None else stale_after()
+    now = timezone.now()
+    cutoff = now - stale
+    result = SweepResult()
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    for pk, attempts, language in (
+        Job.objects.filter(silent, status=Job.Status.RUNNING)
+        .values_list("pk", "attempts", "arguments__language")
+        .order_by("pk")
+    ):
+        seen = Job.objects.filter(silent, pk=pk, status=Job.Status.RUNNING, attempts=attempts)
+        if attempts >= max_attempts():
+            with translation.override(language or settings.LANGUAGE_CODE):
+                message = abandoned_message(attempts)
+            if seen.update(status=Job.Status.FAILED, message=message, payload=b"", finished_at=now, heartbeat_at=now):
+                logger.error("job %s: its worker stopped during attempt %s of %s; given up", pk, attempts, attempts)
+                result.failed.append(pk)
+        elif seen.update(status=Job.Status.QUEUED, heartbeat_at=now, progress_done=0, progress_total=None):
+            logger.warning("job %s: its worker stopped during attempt %s; back in the queue", pk, attempts)
+            result.requeued.append(pk)
+    waiting = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    for pk in Job.objects.filter(waiting, status=Job.Status.QUEUED).values_list("pk", flat=True).order_by("pk"):
+        if Job.objects.filter(waiting, pk=pk, status=Job.Status.QUEUED).update(heartbeat_at=now):
+            logger.warning("job %s: queued for longer than %s and not taken; sent again", pk, stale)
+            result.resent.append(pk)
+    if start and not settings.SAHAY_JOBS_INLINE:
+        for pk in result.requeued + result.resent:
+            _start(pk)
+    return result
+
+
+def _sweep_quietly() -> None:
+    try:
+        jobs_sweep()
+    except Exception:  # the job just started matters more than the sweep; the next one tries again
+        logger.exception("the job sweep failed")
 
 
 def job_create(*, kind: str, owner: Any, payload: bytes = b"", arguments: dict[str, Any] | None = None) -> Job:

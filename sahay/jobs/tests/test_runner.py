@@ -64,13 +64,79 @@ def test_with_a_broker_the_job_goes_to_celery(
 ) -> None:
     from sahay.jobs import celery as celery_module
 
-    sent: list[int] = []
-    monkeypatch.setattr(celery_module.run, "delay", sent.append)
+    sent: list[tuple[int, str]] = []
+    monkeypatch.setattr(celery_module.run, "apply_async", lambda args, queue, **_options: sent.append((*args, queue)))
     settings.SAHAY_JOBS_INLINE, settings.SAHAY_BROKER_URL = False, "redis://127.0.0.1:6379/0"
     job = runner.job_create(kind="test-count", owner=role_users.me_officer, arguments={"to": 5})
-    assert sent == [job.pk]
+    assert sent == [(job.pk, "celery")]
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED  # a worker takes it from here
     celery_module.run(job.pk)  # what the worker does
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
+
+
+@runner.job("test-flaky")
+def flaky(job: Job, progress: runner.Progress) -> None:
+    """Loses the database for its first `failures` runs, as if the server restarted under it."""
+    from django.db import OperationalError
+
+    _flaky_runs.append(job.pk)
+    if len(_flaky_runs) <= job.arguments["failures"]:
+        raise OperationalError("server closed the connection unexpectedly")
+    job.message = "Worked."
+
+
+_flaky_runs: list[int] = []
+
+
+@pytest.mark.django_db
+def test_a_passing_database_fault_is_retried_and_the_job_done_once(role_users: Any) -> None:
+    _flaky_runs.clear()
+    job = runner.job_create(kind="test-flaky", owner=role_users.me_officer, arguments={"failures": 2})
+    job.refresh_from_db()
+    assert (job.status, job.message, job.attempts, len(_flaky_runs)) == (Job.Status.DONE, "Worked.", 3, 3)
+
+
+@pytest.mark.django_db
+def test_a_fault_that_outlasts_the_attempts_fails_with_a_message_and_no_trace(
+    role_users: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _flaky_runs.clear()
+    job = runner.job_create(kind="test-flaky", owner=role_users.me_officer, arguments={"failures": 99})
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.attempts == 3 and len(_flaky_runs) == 3
+    assert job.message.startswith("The work could not be done: the database or the job queue was unavailable")
+    assert "Traceback" not in job.message and "server closed" not in job.message
+    assert f"job {job.pk} (test-flaky) failed after 3 attempts" in caplog.text  # the log says which and why
+
+
+@pytest.mark.django_db
+def test_the_sweep_requeues_a_job_whose_worker_died_then_gives_it_up(role_users: Any, settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.SAHAY_JOBS_INLINE = False  # nothing runs: this test plays the dead worker
+    job = Job.objects.create(kind="test-count", owner=role_users.me_officer, arguments={"to": 1})
+    long_ago = timezone.now() - timedelta(hours=1)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, attempts=1, heartbeat_at=long_ago)
+    alive = Job.objects.create(kind="test-count", owner=role_users.me_officer, status=Job.Status.RUNNING)
+    Job.objects.filter(pk=alive.pk).update(attempts=1, heartbeat_at=timezone.now())
+
+    swept = runner.jobs_sweep(start=False)
+    assert (swept.requeued, swept.failed) == ([job.pk], [])
+    job.refresh_from_db()
+    assert job.status == Job.Status.QUEUED
+    alive.refresh_from_db()
+    assert alive.status == Job.Status.RUNNING  # still beating: left alone
+
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, attempts=3, heartbeat_at=long_ago)
+    swept = runner.jobs_sweep(start=False)
+    assert swept.failed == [job.pk]
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.finished_at is not None
+    assert job.message == (
+        "The work stopped unexpectedly (tried 3 times) and was given up. Nothing was changed; please start it again."
+    )
+    assert runner.jobs_sweep(start=False) == runner.SweepResult()  # nothing left to do

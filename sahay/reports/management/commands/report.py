@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,14 @@ class Command(BaseCommand):
             write_atomically(path, document)
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error
+        except OSError as error:
+            # A full disk (or quota) half-way: the partial file is gone and any previous one is untouched.
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            kept = f"{path} is unchanged" if path.exists() else f"{path} was not created"
+            raise CommandError(
+                f"The disk is full: nothing was written ({kept}). Free some space and run it again."
+            ) from error
         state = f"version {report.version}" if report.is_approved else "draft"
         audit_command_export(
             what="report", label=path.name, detail={"period": period.code, "place": place, "version": state}
