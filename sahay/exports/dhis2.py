@@ -144,7 +144,7 @@ def _load(text: str, file_name: str, *, json_file: bool) -> Any:
                 problem=str(_("not valid JSON: %(problem)s") % {"problem": error.msg}),
             ) from error
     try:
-        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass  # nosec B506
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -58,7 +58,7 @@ def read_framework_file(path: Path) -> FrameworkFile:
         raise FrameworkFileError(file_name=file_name, location="(file)", problem=str(error)) from error
     try:
         # Dates stay strings here: the schema checks their format, so YAML's own date parsing must not run.
-        data = yaml.load(text, Loader=_StringDatesLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StringDatesLoader)  # noqa: S506 - a SafeLoader subclass  # nosec B506
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

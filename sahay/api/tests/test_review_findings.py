@@ -105,7 +105,7 @@ def test_an_upload_with_other_content_under_the_same_key_is_another_request(
     client = token_client(role_users.partner_staff)
     data = csv_bytes(template_rows("people"))
 
-    def upload(dry_run: str):  # type: ignore[no-untyped-def]
+    def upload(dry_run: str):
         return client.post(
             "/api/imports/",
             {"kind": "people", "dry_run": dry_run, "file": SimpleUploadedFile("people.csv", data, "text/csv")},
