@@ -62,6 +62,7 @@ bench: $(VENV)/.installed-dev
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks.imports
 	# The API fuzzed deeper than in `make test`: many generated calls per operation, mode and role.
 	SAHAY_FUZZ_EXAMPLES=$(BENCH_FUZZ_EXAMPLES) $(BIN)/pytest -p no:xdist -q -s sahay/api/tests/test_fuzzing.py
+	$(BIN)/python -m benchmarks.loadtest
 
 # The demo's 2017-H1 report as page images in docs/, for review (run after changing how reports look).
 REPORT_PAGES_VAR := var/report-pages
