@@ -11,7 +11,6 @@ up periods itself).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,11 +19,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 
+from sahay.core.datafiles import DataFileError, parse_json, parse_yaml, read_text, schema_problem
 from sahay.core.periods import Period, PeriodKind
 from sahay.frameworks.models import Programme
 from sahay.reports.disclosure import PublishedFigures
@@ -75,14 +74,8 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-class MappingError(Exception):
+class MappingError(DataFileError):
     """A mapping that cannot be used: which file, where in it, and what is wrong."""
-
-    def __init__(self, *, file_name: str, location: str, problem: str) -> None:
-        self.file_name = file_name
-        self.location = location
-        self.problem = problem
-        super().__init__(f"{file_name}: {location}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -125,54 +118,15 @@ def configured_mapping_path() -> Path:
 
 def read_mapping(path: Path, *, programme: Programme) -> Dhis2Mapping:
     """The mapping in the file, checked against the schema and the programme's indicators and countries."""
-    file_name = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise MappingError(file_name=file_name, location="(file)", problem=str(error)) from error
-    return parse_mapping(_load(text, file_name, json_file=path.suffix.lower() == ".json"), file_name, programme)
-
-
-def _load(text: str, file_name: str, *, json_file: bool) -> Any:
-    if json_file:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise MappingError(
-                file_name=file_name,
-                location=f"line {error.lineno}, column {error.colno}",
-                problem=str(_("not valid JSON: %(problem)s") % {"problem": error.msg}),
-            ) from error
-    try:
-        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass  # nosec B506
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(error, "problem", None) or str(error)
-        raise MappingError(
-            file_name=file_name, location=location, problem=str(_("not valid YAML: %(problem)s") % {"problem": problem})
-        ) from error
-
-
-class _PlainLoader(yaml.SafeLoader):
-    """YAML without its implicit dates and numbers-with-colons: a half year or a uid stays the text written."""
-
-
-_PlainLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    text = read_text(path, MappingError)
+    parse = parse_json if path.suffix.lower() == ".json" else parse_yaml
+    return parse_mapping(parse(text, path.name, MappingError), path.name, programme)
 
 
 @cache
 def _validator() -> Draft202012Validator:
     Draft202012Validator.check_schema(SCHEMA)
     return Draft202012Validator(SCHEMA)
-
-
-def _location(path: Iterable[Any]) -> str:
-    parts = [f"[{part}]" if isinstance(part, int) else f".{part}" for part in path]
-    return "".join(parts).lstrip(".") or str(_("(top level)"))
 
 
 def parse_mapping(data: Any, file_name: str, programme: Programme) -> Dhis2Mapping:
@@ -183,13 +137,9 @@ def parse_mapping(data: Any, file_name: str, programme: Programme) -> Dhis2Mappi
 
     if not isinstance(data, dict):
         fail(str(_("(top level)")), _("expected a mapping with orgUnits and dataElements"))
-    errors = sorted(_validator().iter_errors(data), key=lambda error: [str(part) for part in error.absolute_path])
-    if errors:
-        first = errors[0]
-        location = list(first.absolute_path)
-        if "propertyNames" in first.absolute_schema_path:  # the offending key itself is the place to look
-            location.append(first.instance)
-        fail(_location(location), first.message)
+    problem = schema_problem(_validator(), data)
+    if problem is not None:
+        fail(*problem)
 
     countries = sorted(programme.countries.values_list("code", flat=True))
     org_units: dict[str, str] = {}

@@ -9,24 +9,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaError
 
+from sahay.core.datafiles import DataFileError, parse_yaml, read_text, schema_problem
 from sahay.core.periods import Period
 from sahay.figures.engine.rules import CountingRule, RuleError
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "framework.schema.json"
 
 
-class FrameworkFileError(Exception):
+class FrameworkFileError(DataFileError):
     """A framework file that cannot be loaded: which file, where in it, and what is wrong."""
-
-    def __init__(self, *, file_name: str, location: str, problem: str) -> None:
-        self.file_name = file_name
-        self.location = location
-        self.problem = problem
-        super().__init__(f"{file_name}: {location}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -43,48 +36,17 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _location(path: Any) -> str:
-    parts = []
-    for part in path:
-        parts.append(f"[{part}]" if isinstance(part, int) else f".{part}")
-    return "".join(parts).lstrip(".") or "(top level)"
-
-
 def read_framework_file(path: Path) -> FrameworkFile:
     file_name = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise FrameworkFileError(file_name=file_name, location="(file)", problem=str(error)) from error
-    try:
-        # Dates stay strings here: the schema checks their format, so YAML's own date parsing must not run.
-        data = yaml.load(text, Loader=_StringDatesLoader)  # noqa: S506 - a SafeLoader subclass  # nosec B506
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(error, "problem", None) or str(error)
-        raise FrameworkFileError(
-            file_name=file_name, location=location, problem=f"not valid YAML: {problem}"
-        ) from error
+    text = read_text(path, FrameworkFileError)
+    data = parse_yaml(text, file_name, FrameworkFileError)
     if not isinstance(data, dict):
         raise FrameworkFileError(file_name=file_name, location="(top level)", problem="expected a mapping of keys")
-    errors = sorted(_validator().iter_errors(data), key=lambda error: list(error.absolute_path))
-    if errors:
-        first: SchemaError = errors[0]
-        raise FrameworkFileError(file_name=file_name, location=_location(first.absolute_path), problem=first.message)
+    problem = schema_problem(_validator(), data)
+    if problem is not None:
+        raise FrameworkFileError(file_name=file_name, location=problem[0], problem=problem[1])
     _check_meaning(file_name, data)
     return FrameworkFile(file_name=file_name, text=text, data=data)
-
-
-class _StringDatesLoader(yaml.SafeLoader):
-    pass
-
-
-# Drop the implicit timestamp resolver so `2017-01-01` stays the string the schema expects.
-_StringDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def _check_meaning(file_name: str, data: dict[str, Any]) -> None:
