@@ -12,7 +12,7 @@ from sahay.api.tests.world import api_world
 
 # A few generated calls per operation, mode and role keep this test within the suite's budget;
 # `make bench` runs many more (benchmarks/api_fuzz.py).
-EXAMPLES = int(os.environ.get("SAHAY_FUZZ_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("SAHAY_FUZZ_EXAMPLES", "2"))
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(programme, organisations, role_users, settings):

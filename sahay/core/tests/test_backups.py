@@ -195,17 +195,37 @@ def test_the_drill_restores_the_demo_exactly(committed_db: None, fresh_database:
     assert original_manifest["rows"]["audit.auditentry"] == AuditEntry.objects.count() - 1  # the backup's own entry
     assert original_manifest["rows"]["cases.case"] == Case.objects.count()
 
-    # The audit trail verifies, every encrypted value opens, every figure is the same.
-    verified = run_sahay("audit", "verify", database_url=fresh_database)
-    assert verified.returncode == 0 and "unbroken" in verified.stdout, verified.stdout + verified.stderr
-    keys = run_sahay("rotate-keys", "--check", database_url=fresh_database)
-    assert keys.returncode == 0, keys.stdout + keys.stderr
-    for extra in ([], ["--cumulative"]):
-        figures = ["indicators", "--period", "2017-H1", "--format", "json", *extra]
-        before = run_sahay(*figures, database_url=source_url())
-        after = run_sahay(*figures, database_url=fresh_database)
-        assert before.returncode == 0, before.stderr
-        assert json.loads(after.stdout) == json.loads(before.stdout)
+    # The audit trail verifies, every encrypted value opens, every figure is the same (the restored
+    # installation's checks in one process: each start of `sahay` costs seconds).
+    checked = run_sahay("shell", "-v", "0", "-c", RESTORED_CHECKS, database_url=fresh_database)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    restored_facts = json.loads(checked.stdout.strip().splitlines()[-1])
+    assert "unbroken" in restored_facts["verify"], restored_facts["verify"]
+    assert restored_facts["figures"] == [indicators_json(cumulative) for cumulative in (False, True)]
+
+
+# Run in the restored installation: each check raises (and the process fails) when it fails.
+RESTORED_CHECKS = """
+import io, json
+from django.core.management import call_command
+def output(*args, **options):
+    buffer = io.StringIO()
+    call_command(*args, stdout=buffer, **options)
+    return buffer.getvalue()
+facts = {"verify": output("audit", "verify")}
+output("rotate_keys", check=True)
+facts["figures"] = [
+    json.loads(output("indicators", period="2017-H1", format="json", cumulative=cumulative))
+    for cumulative in (False, True)
+]
+print(json.dumps(facts))
+"""
+
+
+def indicators_json(cumulative: bool) -> Any:
+    buffer = io.StringIO()
+    call_command("indicators", period="2017-H1", format="json", cumulative=cumulative, stdout=buffer)
+    return json.loads(buffer.getvalue())
 
 
 @pytest.fixture
@@ -241,9 +261,6 @@ def test_a_damaged_or_foreign_backup_restores_nothing(small_backup: Path, fresh_
     wrong_key = run_sahay("restore", str(small_backup), database_url=fresh_database, key=backup_key_generate())
     assert wrong_key.returncode != 0
     assert "The backup cannot be opened with this key." in wrong_key.stderr
-    cut = run_sahay("restore", str(damaged(small_backup, lambda data: data[: size // 2])), database_url=fresh_database)
-    assert cut.returncode != 0
-    assert "The backup is damaged: " in cut.stderr
     restored = run_sahay("restore", str(small_backup), database_url=fresh_database)
     assert restored.returncode == 0, restored.stderr
     refused = run_sahay("restore", str(small_backup), database_url=fresh_database)
