@@ -3,8 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/sahay
-# Three workers on two cores: many tests wait on a subprocess, a browser or the database server meanwhile.
-PYTEST_ARGS ?= -n 3
+PYTEST_ARGS ?= -n 2
 
 .PHONY: demo test lint typecheck pytest test-postgres bench messages lock clean report-pages
 
