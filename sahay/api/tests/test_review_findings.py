@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from sahay.accounts.models import User
 from sahay.api.models import ApiToken
 from sahay.audit.models import AuditAction, AuditEntry
 from sahay.cases.models import Case
@@ -19,21 +20,26 @@ from sahay.records.models import Person, Service
 PEOPLE = "/api/people/"
 
 
-def test_a_service_given_within_a_case_is_not_changed_by_someone_outside_the_case(
-    programme, organisations, role_users, make_user, token_client
-) -> None:
-    partner = organisations.partners["TH"]
-    worker = make_user("case_worker", organisation=partner)
-    case = case_register(
+def a_case(worker: User, code: str) -> Case:
+    """A case of the worker's organisation for a new (synthetic) child, with the worker as its case worker."""
+    return case_register(
         registered_by=worker,
-        organisation=partner,
+        organisation=worker.organisation,
         intake=Case.Intake.HOTLINE,
         exploitation=Case.Exploitation.ONLINE_ABUSE,
         opened_on=date(2017, 2, 1),
         child_role="victim",
         case_worker=worker,
-        new_child=NewChild(code="TH-C-9", sex="female", birth_year_estimated=2008),
+        new_child=NewChild(code=code, sex="female", birth_year_estimated=2008),
     )
+
+
+def test_a_service_given_within_a_case_is_not_changed_by_someone_outside_the_case(
+    programme, organisations, role_users, make_user, token_client
+) -> None:
+    partner = organisations.partners["TH"]
+    worker = make_user("case_worker", organisation=partner)
+    case = a_case(worker, "TH-C-9")
     service = case_service_add(
         case=case, added_by=worker, kind="shelter", start=date(2017, 2, 2), provider="Synthetic shelter"
     )
@@ -55,16 +61,7 @@ def test_a_case_service_changed_by_its_worker_is_audited_on_the_case(programme, 
 
     partner = organisations.partners["TH"]
     worker = make_user("case_worker", organisation=partner)
-    case = case_register(
-        registered_by=worker,
-        organisation=partner,
-        intake=Case.Intake.HOTLINE,
-        exploitation=Case.Exploitation.ONLINE_ABUSE,
-        opened_on=date(2017, 2, 1),
-        child_role="victim",
-        case_worker=worker,
-        new_child=NewChild(code="TH-C-10", sex="female", birth_year_estimated=2008),
-    )
+    case = a_case(worker, "TH-C-10")
     service = case_service_add(case=case, added_by=worker, kind="shelter", start=date(2017, 2, 2))
     before = AuditEntry.objects.filter(action=AuditAction.CASE_CHANGED, target_id=case.public_id).count()
     service_save(
