@@ -374,14 +374,10 @@ def csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     except _LineTooLongError as error:
         if error.line.count(dialect.delimiter) >= widest:
             raise _too_many_columns(number + 1, widest) from None
-        raise ImportFileError(
-            _(
-                "Row %(row)s holds a cell far longer than %(limit)s characters, the most a cell may hold "
-                "(SAHAY_IMPORT_MAX_CELL_CHARS). Nothing was imported."
-            )
-            % {"row": f"{number + 1:,}", "limit": f"{longest:,}"}
-        ) from None
+        raise _far_too_long(number + 1, longest) from None
     except csv.Error as error:
+        if "field limit" in str(error):  # a quoted cell over many lines, longer than the widest row
+            raise _far_too_long(number + 1, longest) from None
         raise ImportFileError(
             _("Row %(row)s: the file is not a readable CSV file: %(error)s") % {"row": number + 1, "error": error}
         ) from error
@@ -389,6 +385,16 @@ def csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise ImportFileError(
             _("The file holds bytes that are not text in its encoding: save it again as UTF-8.")
         ) from error
+
+
+def _far_too_long(row: int, longest: int) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "Row %(row)s holds a cell far longer than %(limit)s characters, the most a cell may hold "
+            "(SAHAY_IMPORT_MAX_CELL_CHARS). Nothing was imported."
+        )
+        % {"row": f"{row:,}", "limit": f"{longest:,}"}
+    )
 
 
 def _too_many_columns(row: int, widest: int) -> ImportFileError:

@@ -36,6 +36,14 @@ CELL_REFERENCE = re.compile(r"([A-Za-z]{1,3})(\d+)$")
 Tick = Callable[[], None]
 
 
+class _StoppedError(Exception):
+    """The caller's tick raised (a job past its time limit): passed on as it is."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def cannot_open() -> ImportFileError:
     return ImportFileError(_("The file cannot be opened as an Excel workbook (.xlsx)."))
 
@@ -126,7 +134,12 @@ def elements(archive: zipfile.ZipFile, name: str, tick: Tick | None) -> Iterator
                     parents[-1].remove(element)  # the first child left, as its elder siblings went before it
                 seen += 1
                 if tick is not None and seen % TICK_EVERY == 0:
-                    tick()
+                    try:
+                        tick()
+                    except Exception as error:  # a job past its time limit: not a damaged workbook
+                        raise _StoppedError(error) from error
+    except _StoppedError as stopped:
+        raise stopped.error from None
     except EntitiesForbidden:
         raise ImportFileError(
             _(

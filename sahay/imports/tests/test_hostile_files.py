@@ -207,3 +207,38 @@ def test_a_progress_that_raises_stops_the_write_and_writes_nothing(role_users, o
             progress=progress,
         )
     assert Person.objects.count() == 0
+
+
+def test_a_progress_that_raises_while_a_workbook_is_parsed_is_passed_on_as_it_is(role_users, organisations):
+    """Even an error that looks like a damaged file's (a ValueError) stops the import as the caller raised it."""
+
+    class StopNowError(ValueError):
+        pass
+
+    def progress(done: int, total: int | None) -> None:
+        raise StopNowError
+
+    with pytest.raises(StopNowError):
+        import_file(
+            kind="people",
+            organisation=organisations.partners["TH"],
+            uploaded_by=role_users.partner_staff,
+            data=hostile_files.shared_strings_bomb_xlsx(60_000),  # some 120,000 elements: the parser ticks
+            file_name="people.xlsx",
+            progress=progress,
+        )
+
+
+def test_headers_of_collection_tools_and_of_the_error_file_are_known(role_users, organisations):
+    rows = [
+        ["Code", "Sex", "_id", "formhub/uuid", "SubmissionDate", "Errors"],
+        ["KH-1", "female", "81", "abc", "2024-01-01", "Sex: not an allowed value."],
+    ]
+    result = import_file(
+        kind="people",
+        organisation=organisations.partners["TH"],
+        uploaded_by=role_users.partner_staff,
+        data=csv_bytes(rows),
+        file_name="people.csv",
+    )
+    assert result.ok and result.created == 1, result.file_error
