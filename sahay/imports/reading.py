@@ -222,7 +222,7 @@ def known_header(names: dict[str, str], header: str) -> bool:
 def unknown_headers(kind: ImportKind, headers: list[str]) -> str:
     """The message naming the headers that are no column of the kind (with the column meant, when it is clear)."""
     names = header_names(kind)
-    unknown = [header for header in headers if not known_header(names, header)]
+    unknown = list(dict.fromkeys(header for header in headers if not known_header(names, header)))
     if not unknown:
         return ""
     headers_of = {
@@ -282,7 +282,8 @@ def open_table(*, kind: ImportKind, data: bytes, file_name: str, progress: Progr
         raise ImportFileError(" ".join(problems))
     rows = info.get("rows")
     table.headers, table.columns, table.raw_rows = headers, columns, raw
-    table.rows_total = (rows - 1 if rows else None) if fmt == "xlsx" else csv_row_count(data)
+    # The sheet's own count may say anything: no more than the rows an import may hold.
+    table.rows_total = (min(rows - 1, max_rows()) if rows else None) if fmt == "xlsx" else csv_row_count(data)
     table.present = frozenset(columns.values())
     return table
 
