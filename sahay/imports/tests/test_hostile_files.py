@@ -242,3 +242,15 @@ def test_headers_of_collection_tools_and_of_the_error_file_are_known(role_users,
         file_name="people.csv",
     )
     assert result.ok and result.created == 1, result.file_error
+
+
+def test_the_row_jump_of_the_attack_is_refused_at_once_with_the_default_limits(role_users, organisations):
+    result = import_file(
+        kind="people",
+        organisation=organisations.partners["TH"],
+        uploaded_by=role_users.partner_staff,
+        data=hostile_files.row_jump_xlsx(2_000_000_000),
+        file_name="people.xlsx",
+        dry_run=True,
+    )
+    assert "Row 2,000,000,000: the file has more than 200,000 rows" in result.file_error
