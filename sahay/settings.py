@@ -302,9 +302,19 @@ SAHAY_BROKER_URL = os.environ.get("SAHAY_BROKER_URL", "")
 # Run background work at once, in the caller: for tests, and for a one-off command.
 SAHAY_JOBS_INLINE = os.environ.get("SAHAY_JOBS_INLINE", "") == "1"
 
-# Imports: the largest file and the most rows one upload may hold.
+# Imports: the limits that bound an import's time and memory whatever the file holds (sahay/imports/limits.py).
+# The largest file; the most rows, counted as the sheet numbers them (empty rows too); the most columns a row
+# and characters a cell may have; for a workbook, the most it may unpack to and the most shared strings (texts
+# of its cells) it may hold, in number and in unpacked size.
 SAHAY_IMPORT_MAX_BYTES = int(os.environ.get("SAHAY_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 SAHAY_IMPORT_MAX_ROWS = int(os.environ.get("SAHAY_IMPORT_MAX_ROWS", "200000"))
+SAHAY_IMPORT_MAX_COLUMNS = int(os.environ.get("SAHAY_IMPORT_MAX_COLUMNS", "200"))
+SAHAY_IMPORT_MAX_CELL_CHARS = int(os.environ.get("SAHAY_IMPORT_MAX_CELL_CHARS", "10000"))
+SAHAY_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("SAHAY_IMPORT_MAX_UNPACKED_BYTES", str(160 * 1024 * 1024)))
+SAHAY_IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("SAHAY_IMPORT_MAX_SHARED_STRINGS", "1000000"))
+SAHAY_IMPORT_MAX_SHARED_STRINGS_BYTES = int(
+    os.environ.get("SAHAY_IMPORT_MAX_SHARED_STRINGS_BYTES", str(64 * 1024 * 1024))
+)
 
 # Where the default results framework ships; `sahay demo` loads it.
 SAHAY_DEFAULT_FRAMEWORK = BASE_DIR / "frameworks" / "data" / "default.yaml"

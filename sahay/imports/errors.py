@@ -7,9 +7,10 @@ import io
 
 from sahay.core.spreadsheets import neutralise
 from sahay.imports.columns import ImportKind
-from sahay.imports.reading import csv_dialect, csv_rows, csv_text, normalise_header, xlsx_rows
+from sahay.imports.limits import CONTROL_CHARACTERS, max_cell_chars
+from sahay.imports.reading import ERRORS_HEADERS, csv_dialect, csv_rows, csv_text, normalise_header, xlsx_rows
 
-ERRORS_HEADER = {"en": "Errors", "nl": "Fouten"}
+ERRORS_HEADER = ERRORS_HEADERS
 
 
 def file_language(kind: ImportKind, headers: list[str]) -> str:
@@ -33,6 +34,12 @@ def _cell(value: object) -> object:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, str):
+        # The file's own cells, as far as a spreadsheet can hold them: a control character (refused beside it) is
+        # written out as \x00, a cell over the limit (refused too) is cut short.
+        value = CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match[0]):02x}", value)
+        if len(value) > max_cell_chars():
+            value = value[: max_cell_chars()] + "…"
     return neutralise(value)
 
 
@@ -41,8 +48,10 @@ def error_file(*, data: bytes, file_format: str, by_row: dict[int, list[str]], l
     rows = xlsx_rows(data) if file_format == "xlsx" else csv_rows(data)
 
     def lines() -> object:
+        first = True
         for number, cells in rows:
-            if number == 1:
+            if first:  # the header row, whatever its number
+                first = False
                 yield [_cell(cell) for cell in cells] + [header]
                 continue
             if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):

@@ -1,6 +1,7 @@
 """Read an import file (xlsx or csv, as people really save them) as numbered rows keyed by column.
 
-Rows are streamed: a file of 100,000 rows is never held as 100,000 dicts.
+Rows are streamed: a file of 100,000 rows is never held as 100,000 dicts, and every limit of
+sahay.imports.limits is checked as the rows come, so a hostile file is refused before it is read to the end.
 """
 
 from __future__ import annotations
@@ -9,40 +10,53 @@ import codecs
 import csv
 import io
 import re
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from difflib import get_close_matches
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from sahay.imports.columns import ImportKind
 from sahay.imports.kinds import EXTERNAL_ID
+from sahay.imports.limits import (
+    CONTROL_CHARACTERS,
+    ImportFileError,
+    max_bytes,
+    max_cell_chars,
+    max_columns,
+    max_rows,
+    shown,
+)
+from sahay.imports.workbooks import xlsx_rows
+
+Progress = Callable[[int, int | None], None]
 
 Value = str | date | None
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_ROWS = 200_000
 # Headers KoboToolbox and ODK Central give the submission's own id.
 INSTANCE_ID_HEADERS = {"instanceid", "_uuid"}
+# Columns KoboToolbox and ODK Central add to every export of submissions (KoboToolbox's own all begin with "_"):
+# known, and not imported.
+COLLECTION_HEADERS = {
+    "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit",
+    "instancename", "deprecatedid", "__version__", "submissiondate", "submitterid", "submittername",
+    "attachmentspresent", "attachmentsexpected", "status", "reviewstate", "edits", "formversion", "key",
+}  # fmt: skip
+COLLECTION_GROUPS = ("meta/", "formhub/")
+# The column the error file adds beside the rows: a corrected error file imports as it is.
+ERRORS_HEADERS = {"en": "Errors", "nl": "Fouten"}
 XLSX_MAGIC = b"PK\x03\x04"
+PROGRESS_EVERY = 1000  # rows read between two calls of the progress callback, empty rows included
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported: too big, unreadable, or missing columns. Nothing is written."""
+@dataclass(frozen=True)
+class CellProblem:
+    """A cell no record may hold (a control character, too long): reported with its row and column."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "SAHAY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def max_rows() -> int:
-    return int(getattr(settings, "SAHAY_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+    column: str  # the header as the file has it, or the column's number
+    value: str  # as a message may show it
+    message: str
 
 
 def file_format(data: bytes, file_name: str) -> str:
@@ -69,6 +83,8 @@ class Table:
     raw_rows: Iterator[tuple[int, list[Any]]]  # (row number as a spreadsheet shows it, cells)
     rows_total: int | None = None
     present: frozenset[str] = field(default_factory=frozenset)
+    progress: Progress | None = None
+    rows_read: int = 0  # below the header, empty rows included
 
     def header_of(self, key: str) -> str:
         """The header the file used for a column, so messages name what the user sees."""
@@ -77,14 +93,43 @@ class Table:
                 return self.headers[index]
         return self.kind.column(key).header_en
 
-    def rows(self) -> Iterator[tuple[int, dict[str, Value]]]:
-        """Data rows as {key: text or date}; empty rows (trailing ones from a spreadsheet) are skipped."""
+    def column_name(self, index: int) -> str:
+        header = self.headers[index] if index < len(self.headers) else ""
+        return shown(header) if header else _("column %(number)s") % {"number": index + 1}
+
+    def tell(self) -> None:
+        if self.progress is not None:
+            self.progress(self.rows_read, self.rows_total)
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Value], list[CellProblem]]]:
+        """Data rows as {key: text or date}, with their cells' problems; empty rows are skipped, and counted.
+
+        Rows count as the file numbers them: a row numbered past the limit (plus the header) refuses the file
+        however many rows before it were empty. The progress callback hears every PROGRESS_EVERY rows read.
+        """
         limit = max_rows()
-        count = 0
         items = list(self.columns.items())
+        longest = max_cell_chars()
+        data_rows = 0
         for number, cells in self.raw_rows:
+            self.rows_read += 1
+            if number > limit + 1 or self.rows_read > limit:
+                raise ImportFileError(
+                    _(
+                        "Row %(row)s: the file has more than %(limit)s rows, the most one import may hold "
+                        "(empty rows count too). Split it into smaller files."
+                    )
+                    % {"row": f"{number:,}", "limit": f"{limit:,}"}
+                )
+            if self.rows_read % PROGRESS_EVERY == 0:
+                self.tell()
+            problems = [
+                problem
+                for index, cell in enumerate(cells)
+                if isinstance(cell, str) and (problem := cell_problem(cell, self.column_name(index), longest))
+            ]
             row: dict[str, Value] = {}
-            filled = False
+            filled = bool(problems)
             width = len(cells)
             for index, key in items:
                 value = cell_value(cells[index]) if index < width else None
@@ -93,12 +138,22 @@ class Table:
                 row[key] = value
             if not filled:
                 continue
-            count += 1
-            if count > limit:
-                raise ImportFileError(
-                    _("The file has more than %(limit)s rows. Split it into smaller files.") % {"limit": f"{limit:,}"}
-                )
-            yield number, row
+            data_rows += 1
+            yield number, row, problems
+        if self.rows_read % PROGRESS_EVERY:
+            self.tell()
+        if not data_rows:
+            raise ImportFileError(_("The file has no data rows: only the header row. Nothing was imported."))
+
+
+def cell_problem(text: str, column: str, longest: int) -> CellProblem | None:
+    if len(text) > longest:
+        message = _("longer than %(limit)s characters, the most a cell may hold.") % {"limit": f"{longest:,}"}
+        return CellProblem(column, shown(text), message)
+    if CONTROL_CHARACTERS.search(text):
+        message = _("holds a control character (such as a NUL byte), which no record may hold: remove it.")
+        return CellProblem(column, shown(text), message)
+    return None
 
 
 def cell_value(value: Any) -> Value:
@@ -119,12 +174,18 @@ def cell_value(value: Any) -> Value:
     return str(value)
 
 
-def map_headers(kind: ImportKind, headers: list[str]) -> dict[int, str]:
-    """Which column each header is: its key, or its English or Dutch header, in any case, after a group path."""
+def header_names(kind: ImportKind) -> dict[str, str]:
+    """Every name a column may have in a header (its key, English or Dutch header), normalised -> its key."""
     names: dict[str, str] = {}
     for column in kind.columns:
         for name in (column.key, column.header_en, column.header_nl):
             names.setdefault(normalise_header(name), column.key)
+    return names
+
+
+def map_headers(kind: ImportKind, headers: list[str]) -> dict[int, str]:
+    """Which column each header is: its key, or its English or Dutch header, in any case, after a group path."""
+    names = header_names(kind)
     chosen: dict[str, int] = {}
     instance_id: int | None = None
     for index, header in enumerate(headers):
@@ -144,17 +205,58 @@ def map_headers(kind: ImportKind, headers: list[str]) -> dict[int, str]:
     return columns
 
 
-def check_columns(kind: ImportKind, columns: dict[int, str]) -> None:
+def known_header(names: dict[str, str], header: str) -> bool:
+    """A column of the kind, or one a collection tool or Sahay's error file adds, or no header at all."""
+    name = normalise_header(header)
+    return (
+        not name
+        or name in names
+        or name in INSTANCE_ID_HEADERS
+        or name in COLLECTION_HEADERS
+        or name.startswith("_")
+        or header.strip().casefold().startswith(COLLECTION_GROUPS)
+        or name in {normalise_header(errors) for errors in ERRORS_HEADERS.values()}
+    )
+
+
+def unknown_headers(kind: ImportKind, headers: list[str]) -> str:
+    """The message naming the headers that are no column of the kind (with the column meant, when it is clear)."""
+    names = header_names(kind)
+    unknown = list(dict.fromkeys(header for header in headers if not known_header(names, header)))
+    if not unknown:
+        return ""
+    headers_of = {
+        normalise_header(name): column.header_en
+        for column in kind.columns
+        for name in (column.key, column.header_en, column.header_nl)
+    }
+    described = []
+    for header in unknown:
+        spaced = normalise_header(header).replace("_", " ").replace("-", " ")
+        close = get_close_matches(spaced, list(headers_of), n=1, cutoff=0.8)
+        if close:
+            described.append(
+                _("“%(header)s” (perhaps “%(column)s”)") % {"header": shown(header), "column": headers_of[close[0]]}
+            )
+        else:
+            described.append(f"“{shown(header)}”")
+    return _(
+        "The file has columns Sahay does not know: %(columns)s. Give each the name of a column of the template, "
+        "or remove it; nothing was imported."
+    ) % {"columns": "; ".join(described)}
+
+
+def missing_columns(kind: ImportKind, columns: dict[int, str]) -> str:
     missing = [column for column in kind.columns if column.required and column.key not in columns.values()]
-    if missing:
-        names = "; ".join(f"“{column.header_en}” ({_('Dutch')}: “{column.header_nl}”)" for column in missing)
-        raise ImportFileError(
-            _("The file lacks these columns: %(columns)s. The first row must hold the column names.")
-            % {"columns": names}
-        )
+    if not missing:
+        return ""
+    names = "; ".join(f"“{column.header_en}” ({_('Dutch')}: “{column.header_nl}”)" for column in missing)
+    return _("The file lacks these columns: %(columns)s. The first row must hold the column names.") % {
+        "columns": names
+    }
 
 
-def open_table(*, kind: ImportKind, data: bytes, file_name: str) -> Table:
+def open_table(*, kind: ImportKind, data: bytes, file_name: str, progress: Progress | None = None) -> Table:
     """Open the file and check its header row; raise ImportFileError when it cannot be imported at all."""
     if len(data) > max_bytes():
         raise ImportFileError(
@@ -166,77 +268,24 @@ def open_table(*, kind: ImportKind, data: bytes, file_name: str) -> Table:
     if not data.strip():
         raise ImportFileError(_("The file is empty."))
     fmt = file_format(data, file_name)
-    raw = xlsx_rows(data) if fmt == "xlsx" else csv_rows(data)
+    info: dict[str, Any] = {}
+    table = Table(kind=kind, format=fmt, headers=[], columns={}, raw_rows=iter(()), progress=progress)
+    raw = xlsx_rows(data, tick=table.tell, info=info) if fmt == "xlsx" else csv_rows(data)
     try:
         _number, header_cells = next(raw)
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
     headers = ["" if cell is None else str(cell).strip().lstrip("\ufeff") for cell in header_cells]
     columns = map_headers(kind, headers)
-    check_columns(kind, columns)
-    total = xlsx_row_count(data) if fmt == "xlsx" else csv_row_count(data)
-    return Table(
-        kind=kind,
-        format=fmt,
-        headers=headers,
-        columns=columns,
-        raw_rows=raw,
-        rows_total=total,
-        present=frozenset(columns.values()),
-    )
-
-
-# An xlsx file is a zip archive: what it unpacks to is read into memory (its shared strings whole), so a small
-# file that unpacks to gigabytes (a zip bomb) is refused before it is opened.
-MAX_UNPACKED_FACTOR = 4  # times the largest file accepted
-MAX_COMPRESSION_RATIO = 100
-
-
-def check_archive(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile as error:
-        raise ImportFileError(_("The file cannot be opened as an Excel workbook (.xlsx).")) from error
-    unpacked = sum(member.file_size for member in members)
-    packed = sum(member.compress_size for member in members) or 1
-    if unpacked > MAX_UNPACKED_FACTOR * max_bytes() or unpacked / packed > MAX_COMPRESSION_RATIO:
-        raise ImportFileError(
-            _("The workbook unpacks to %(size)s MB, far more than a spreadsheet of records: it is not imported.")
-            % {"size": f"{unpacked / 1024 / 1024:.0f}"}
-        )
-
-
-def xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    """Rows of the first sheet. Formulas are never evaluated: a formula cell gives the value Excel saved, if any."""
-    from openpyxl import load_workbook
-
-    check_archive(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # a corrupt or disguised file: openpyxl raises many kinds
-        raise ImportFileError(_("The file cannot be opened as an Excel workbook (.xlsx).")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        try:
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(cells)
-        except Exception as error:
-            # openpyxl parses with lxml or ElementTree and unpacks with zipfile: each raises its own errors.
-            raise ImportFileError(_("The workbook is damaged and cannot be read to the end.")) from error
-    finally:
-        workbook.close()
-
-
-def xlsx_row_count(data: bytes) -> int | None:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True)
-    try:
-        rows = workbook.worksheets[0].max_row
-        return rows - 1 if rows else None
-    finally:
-        workbook.close()
+    problems = [message for message in (unknown_headers(kind, headers), missing_columns(kind, columns)) if message]
+    if problems:
+        raise ImportFileError(" ".join(problems))
+    rows = info.get("rows")
+    table.headers, table.columns, table.raw_rows = headers, columns, raw
+    # The sheet's own count may say anything: no more than the rows an import may hold.
+    table.rows_total = (min(rows - 1, max_rows()) if rows else None) if fmt == "xlsx" else csv_row_count(data)
+    table.present = frozenset(columns.values())
+    return table
 
 
 def csv_encoding(data: bytes) -> str:
@@ -282,22 +331,81 @@ def csv_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
         return Fallback
 
 
+class _LineTooLongError(Exception):
+    def __init__(self, line: str) -> None:
+        super().__init__("line too long")
+        self.line = line
+
+
+def _bounded_lines(text: io.TextIOWrapper, longest: int) -> Iterator[str]:
+    """The file's lines, none read whole when longer than a row can be (so a line of 49 MiB is never held)."""
+    while line := text.readline(longest + 1):
+        if len(line) > longest:
+            raise _LineTooLongError(line)
+        yield line
+
+
 def csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    """Every record of the file as (its number, its cells), empty ones included.
+
+    A record with more cells than the column limit refuses the file; so does a line longer than the widest row
+    the limits allow (columns times the longest cell), read no further than that. A cell over the cell limit
+    but within that reaches the caller, who reports it with its row and column among the file's other problems.
+    """
+    widest, longest = max_columns(), max_cell_chars()
+    longest_row = widest * (longest + 3)  # quotes and a separator around each cell
+    # The csv module's own limit (131,072 characters a cell, for the whole process) would stop the file with no
+    # row or column: it is raised to the longest row, and the cell limit checked by the caller.
+    if csv.field_size_limit() < longest_row:
+        csv.field_size_limit(longest_row)
     text = csv_text(data)
     sample = text.read(64 * 1024)
     text.seek(0)
     # A sample cut in the middle of a line can mislead the sniffer: use whole lines only.
     if "\n" in sample:
         sample = sample[: sample.rfind("\n")]
-    reader = csv.reader(text, csv_dialect(sample))
+    dialect = csv_dialect(sample)
+    reader = csv.reader(_bounded_lines(text, longest_row), dialect)
+    number = 0
     try:
-        yield from enumerate(reader, start=1)
+        for number, cells in enumerate(reader, start=1):
+            if len(cells) > widest:
+                raise _too_many_columns(number, widest)
+            yield number, cells
+    except _LineTooLongError as error:
+        if error.line.count(dialect.delimiter) >= widest:
+            raise _too_many_columns(number + 1, widest) from None
+        raise _far_too_long(number + 1, longest) from None
     except csv.Error as error:
-        raise ImportFileError(_("The file is not a readable CSV file: %(error)s") % {"error": error}) from error
+        if "field limit" in str(error):  # a quoted cell over many lines, longer than the widest row
+            raise _far_too_long(number + 1, longest) from None
+        raise ImportFileError(
+            _("Row %(row)s: the file is not a readable CSV file: %(error)s") % {"row": number + 1, "error": error}
+        ) from error
     except UnicodeError as error:  # bytes that are not text in the file's encoding, past the part first read
         raise ImportFileError(
             _("The file holds bytes that are not text in its encoding: save it again as UTF-8.")
         ) from error
+
+
+def _far_too_long(row: int, longest: int) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "Row %(row)s holds a cell far longer than %(limit)s characters, the most a cell may hold "
+            "(SAHAY_IMPORT_MAX_CELL_CHARS). Nothing was imported."
+        )
+        % {"row": f"{row:,}", "limit": f"{longest:,}"}
+    )
+
+
+def _too_many_columns(row: int, widest: int) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "Row %(row)s has more than %(limit)s columns, the most a row may have (SAHAY_IMPORT_MAX_COLUMNS). "
+            "Nothing was imported."
+        )
+        % {"row": f"{row:,}", "limit": widest}
+    )
 
 
 def csv_row_count(data: bytes) -> int | None:
@@ -306,3 +414,6 @@ def csv_row_count(data: bytes) -> int | None:
     if data.startswith(codecs.BOM_UTF16_BE):
         newline = "\n".encode("utf-16-be")
     return max(data.count(newline) - (0 if data.endswith(newline) else -1) - 1, 0)
+
+
+__all__ = ["ImportFileError", "max_bytes", "xlsx_rows"]

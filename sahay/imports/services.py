@@ -75,7 +75,7 @@ def import_file(
     import_kind = KINDS[kind]
     result = ImportResult(kind=kind, dry_run=dry_run)
     try:
-        table = open_table(kind=import_kind, data=data, file_name=file_name)
+        table = open_table(kind=import_kind, data=data, file_name=file_name, progress=progress)
         errors = Errors()
         context = context_for(
             kind=import_kind,
@@ -97,6 +97,7 @@ def import_file(
                 file_name=file_name,
                 correction_reason=correction_reason,
                 result=result,
+                progress=progress,
             )
     except ImportFileError as error:
         result.file_error = error.message
@@ -133,6 +134,7 @@ def _write(
     file_name: str,
     correction_reason: str,
     result: ImportResult,
+    progress: Progress | None,
 ) -> Errors:
     """Read and check the file again inside the transaction (nothing can change underneath), writing as it goes.
 
@@ -143,7 +145,12 @@ def _write(
     write = WRITERS[kind]
     batch_write = BATCH_WRITERS.get(kind)
     errors = Errors()
-    table: Table = open_table(kind=import_kind, data=data, file_name=file_name)
+    if progress is not None:
+        told = progress
+        # Every row was counted as it was checked: the page stays at the end while the rows are written, and the
+        # callback still hears from the write, so a job past its time limit stops here too (and is undone).
+        progress = lambda done, total: told(total or done, total)  # noqa: E731
+    table: Table = open_table(kind=import_kind, data=data, file_name=file_name, progress=progress)
     try:
         with transaction.atomic():
             # One import at a time per organisation: two of the same file at once would both create its records.
@@ -158,7 +165,7 @@ def _write(
             )
             counts = ImportResult(kind=kind, dry_run=False)
             batch: list[Plan] = []
-            for plan in plans(context):
+            for plan in plans(context, progress):
                 _count(counts, plan.action)
                 if plan.action == UNCHANGED:
                     continue

@@ -25,7 +25,7 @@ from sahay.core.periods import Period
 from sahay.imports.columns import Column, ColumnType, ImportKind
 from sahay.imports.kinds import EXTERNAL_ID
 from sahay.imports.models import ImportedRecord
-from sahay.imports.reading import Table, Value
+from sahay.imports.reading import CellProblem, Table, Value
 from sahay.records.models import (
     Activity,
     AggregateReach,
@@ -648,8 +648,18 @@ def key_of(kind: ImportKind, values: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def parse_row(context: Context, parsers: dict[str, ColumnParser], number: int, row: dict[str, Value]) -> Plan | None:
+def parse_row(
+    context: Context,
+    parsers: dict[str, ColumnParser],
+    number: int,
+    row: dict[str, Value],
+    problems: Sequence[CellProblem] = (),
+) -> Plan | None:
     """The row's values parsed by column type, or None (with its errors added) when a cell is wrong."""
+    for problem in problems:
+        context.errors.add(RowError(number, problem.column, problem.value, problem.message))
+    if problems:
+        return None
     values: dict[str, Any] = {}
     ok = True
     for key, raw in row.items():
@@ -706,16 +716,22 @@ def plans(context: Context, progress: Callable[[int, int | None], None] | None =
     """Every valid row's plan, chunk by chunk; errors go to context.errors."""
     parsers = {key: ColumnParser(context.kind.column(key)) for key in context.table.present}
     rules = RULES[context.kind.name]
+    # The table tells the progress as it reads (empty rows too): a callback that raises (a job past its time
+    # limit) stops the import wherever it is.
+    if progress is not None:
+        context.table.progress = progress
     rows = context.table.rows()
     done = 0
     while chunk := list(islice(rows, CHUNK)):
-        parsed = [plan for number, row in chunk if (plan := parse_row(context, parsers, number, row)) is not None]
+        parsed = [
+            plan
+            for number, row, problems in chunk
+            if (plan := parse_row(context, parsers, number, row, problems)) is not None
+        ]
         if parsed:
             rules(context, parsed)
         done += len(chunk)
         context.rows_read = done
-        if progress is not None:
-            progress(done, context.table.rows_total)
         yield from (plan for plan in parsed if plan.action and plan.number not in context.errors.by_row)
     duplicate_keys(context)
 
