@@ -340,3 +340,23 @@ def test_a_backup_taken_while_others_write_is_consistent(committed_db: None, rol
     assert rows["core.organisation"] - organisations_before >= 5
     data, _manifest = rows_by_model(backup.path)
     assert data["core.organisation"].count(b"\n") == rows["core.organisation"]
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 7: a backup carries no audit head to anchor the chain")
+def test_a_backup_carries_the_audit_head_that_verify_checks(small_backup: Path) -> None:
+    """The head in the backup is an anchor: a trail cut short after the backup is found from the backup file."""
+    from sahay.audit import guard
+
+    head = AuditEntry.objects.order_by("position").first()
+    assert head is not None
+    _rows, manifest = rows_by_model(small_backup)
+    assert manifest["audit_head"] == {"sequence": head.position, "hash": head.entry_hash}
+
+    # Someone with write access to the database removes every entry (the backup's own one too).
+    guard.remove(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry")
+    guard.install(connection)
+    call_command("audit", "verify", stdout=io.StringIO())  # an empty chain is unbroken on its own
+    with pytest.raises(Exception, match=r"entry 1 .*cut short"):
+        call_command("audit", "verify", "--anchor", str(small_backup), stdout=io.StringIO())

@@ -1,0 +1,195 @@
+"""A keyed chain anchored outside the database (goal 27): rewriting and cutting short are both found.
+
+The attacker has write access to the database (the triggers are lifted, as the file's owner or a
+superuser can), knows the code, and may recompute every hash after the entry they change. What they
+cannot reach is the anchor: the sequence numbers and hashes the audit writes sent to the log (shipped
+off the server) and the head each backup carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+
+from sahay.audit import chain, guard
+from sahay.audit.models import AuditAction, AuditEntry
+from sahay.audit.services import audit_record
+from sahay.core.request_ids import JsonFormatter, NoRequestDetailsFilter, RequestIdFilter
+
+pytestmark = pytest.mark.django_db
+
+ENTRIES = 20
+GLASS = 5  # the break-the-glass entry the attacker re-attributes
+ISSUE = "Issue 15, item 7: the audit chain has no key and no anchor outside the database"
+
+
+@pytest.fixture
+def shipped_log(tmp_path: Path) -> Iterator[Path]:
+    """The JSON log as production writes it, to a file an operator ships off the server."""
+    path = tmp_path / "sahay.log"
+    handler = logging.FileHandler(path)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(NoRequestDetailsFilter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield path
+    root.removeHandler(handler)
+    root.setLevel(level)
+    handler.close()
+
+
+@pytest.fixture
+def trail(make_user, organisations, shipped_log, django_capture_on_commit_callbacks) -> list[AuditEntry]:
+    supervisor = make_user("case_supervisor", username="glass-supervisor")
+    partner = organisations.partners["TH"]
+    entries = []
+    for number in range(1, ENTRIES + 1):
+        # One transaction per act, as the application writes them; each "commits" its log line.
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            entries.append(
+                audit_record(
+                    action=AuditAction.BREAK_GLASS if number == GLASS else AuditAction.CASE_VIEWED,
+                    actor=supervisor,
+                    target_kind="case",
+                    target_id=f"case-{number}",
+                    target_label=f"TH-{number:04d}",
+                    organisation=partner,
+                    reason="the child is missing since last night" if number == GLASS else "",
+                )
+            )
+    return entries
+
+
+def tamper(*statements: tuple[str, list[object]]) -> None:
+    """Raw SQL past the guard, as someone with write access to the database runs it (rolled back after)."""
+    guard.remove(connection)
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def verify(*args: str) -> str:
+    """`sahay audit verify` as an operator runs it: what it says, on success or on failure."""
+    from io import StringIO
+
+    out = StringIO()
+    try:
+        call_command("audit", "verify", *args, stdout=out)
+    except CommandError as error:
+        return f"BROKEN: {error}"
+    return out.getvalue()
+
+
+def unkeyed_sha256(entry: AuditEntry) -> str:
+    """The plain SHA-256 of the entry's facts, as the published code computed it before the chain had a key."""
+    facts = {
+        "position": entry.position,
+        "at": entry.at.isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": str(entry.action),
+        "target_kind": entry.target_kind,
+        "target_id": entry.target_id,
+        "target_label": entry.target_label,
+        "organisation_id": entry.organisation_id,
+        "ip": chain.canonical_ip(entry.ip),
+        "reason": entry.reason,
+        "detail": entry.detail,
+        "previous_hash": entry.previous_hash,
+    }
+    text = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def reattribute_glass_entry(to_user, digest) -> None:
+    """Put the break-the-glass entry on another user and recompute every hash from there to the end."""
+    statements: list[tuple[str, list[object]]] = []
+    previous = AuditEntry.objects.get(position=GLASS - 1).entry_hash
+    for entry in AuditEntry.objects.filter(position__gte=GLASS).order_by("position"):
+        if entry.position == GLASS:
+            entry.actor_id, entry.actor_name = to_user.pk, to_user.username
+        entry.previous_hash = previous
+        entry.entry_hash = digest(entry)
+        previous = entry.entry_hash
+        statements.append(
+            (
+                "UPDATE audit_auditentry SET actor_id = %s, actor_name = %s, previous_hash = %s, entry_hash = %s "
+                "WHERE position = %s",
+                [entry.actor_id, entry.actor_name, entry.previous_hash, entry.entry_hash, entry.position],
+            )
+        )
+    tamper(*statements)
+
+
+def plain_anchor(path: Path, entries: list[AuditEntry]) -> Path:
+    """An operator's anchor file: "sequence hash" a line, as written down from backups."""
+    path.write_text("".join(f"{entry.position} {entry.entry_hash}\n" for entry in entries))
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason=ISSUE)
+def test_deleting_the_last_entry_is_found_given_the_shipped_log(trail, shipped_log):
+    tamper(("DELETE FROM audit_auditentry WHERE position = %s", [ENTRIES]))
+
+    said = verify("--anchor", str(shipped_log))
+    assert said.startswith("BROKEN"), said
+    assert f"entry {ENTRIES}" in said
+    assert "cut short" in said
+
+
+@pytest.mark.xfail(strict=True, reason=ISSUE)
+def test_deleting_the_last_entries_is_found_given_a_plain_anchor(trail, tmp_path):
+    anchor = plain_anchor(tmp_path / "anchor.txt", [trail[9], trail[-1]])
+    tamper(("DELETE FROM audit_auditentry WHERE position > %s", [ENTRIES - 3]))
+
+    said = verify("--anchor", str(anchor))
+    assert said.startswith("BROKEN"), said
+    assert f"entry {ENTRIES - 2}" in said
+    assert "cut short" in said
+
+
+@pytest.mark.xfail(strict=True, reason=ISSUE)
+def test_rewriting_with_recomputed_unkeyed_hashes_is_found(trail, make_user, shipped_log):
+    """The attack of the issue: the hashes recomputed with the published algorithm, and no key."""
+    reattribute_glass_entry(make_user("case_worker", username="scapegoat"), unkeyed_sha256)
+    assert AuditEntry.objects.get(position=GLASS).actor_name == "scapegoat"
+
+    for said in (verify(), verify("--anchor", str(shipped_log))):
+        assert said.startswith("BROKEN"), said
+        assert f"entry {GLASS}" in said
+
+
+@pytest.mark.xfail(strict=True, reason=ISSUE)
+def test_rewriting_with_the_key_itself_is_found_given_the_shipped_log(trail, make_user, shipped_log):
+    """Even an attacker who also stole the key (the hashes recomputed as Sahay computes them) meets the anchor."""
+    reattribute_glass_entry(make_user("case_worker", username="scapegoat"), chain.digest_of)
+    assert "BROKEN" not in verify()  # the chain alone cannot tell: the key was stolen
+
+    said = verify("--anchor", str(shipped_log))
+    assert said.startswith("BROKEN"), said
+    assert f"entry {GLASS} " in said
+
+
+@pytest.mark.xfail(strict=True, reason=ISSUE)
+def test_each_audit_write_logs_its_sequence_and_hash_and_nothing_else(trail, shipped_log):
+    lines = [json.loads(line) for line in shipped_log.read_text().splitlines()]
+    anchors = [line for line in lines if "audit_sequence" in line]
+    assert [(line["audit_sequence"], line["audit_hash"]) for line in anchors] == [
+        (entry.position, entry.entry_hash) for entry in trail
+    ]
+    text = shipped_log.read_text()
+    assert "glass-supervisor" not in text
+    assert "TH-0005" not in text
+    assert "case-5" not in text
+    assert "missing since" not in text
