@@ -77,6 +77,8 @@ if not SAHAY_AUDIT_KEYS:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         audit_key_file.write_text(secrets.token_urlsafe(32))
     SAHAY_AUDIT_KEYS = [audit_key_file.read_text().strip()]
+if any(len(key) < 32 for key in SAHAY_AUDIT_KEYS):
+    raise ImproperlyConfigured("Each key of SAHAY_AUDIT_KEYS must be at least 32 random characters.")
 
 # How long identities and case narratives are kept (`sahay retention apply` erases what is past them):
 # a closed case's narratives and its child's identity N years after closing; the identity of someone

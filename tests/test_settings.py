@@ -82,3 +82,9 @@ def test_the_development_profile_makes_its_own_audit_key_outside_git(tmp_path: P
     result = run_sahay("check", env={"SAHAY_VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "dev-audit-key").read_text().strip()) >= 32
+
+
+def test_a_short_audit_key_is_refused(tmp_path: Path) -> None:
+    result = run_sahay("check", env={"SAHAY_VAR_DIR": str(tmp_path), "SAHAY_AUDIT_KEYS": "guessable"})
+    assert result.returncode != 0
+    assert "at least 32 random characters" in result.stderr
