@@ -20,6 +20,7 @@ from sahay.accounts.models import User
 from sahay.audit.chain import ANCHOR_MESSAGE, GENESIS_HASH, canonical_ip, entry_digest, newest_audit_key
 from sahay.audit.models import AuditAction, AuditEntry
 from sahay.core.models import Organisation
+from sahay.core.request_ids import NO_REQUEST
 
 # Any constant will do, as long as nothing else in the database takes the same advisory lock.
 CHAIN_LOCK_KEY = 0x5341_4841_5941_5544  # "SAHAYAUD"
@@ -120,5 +121,13 @@ def audit_record(
 
 
 def _log_anchor(position: int, entry_hash: str) -> None:
-    """The anchor line: the sequence number and hash, in the message (text logs) and as fields (JSON logs)."""
-    anchor_log.info(ANCHOR_MESSAGE, position, entry_hash, extra={"audit_sequence": position, "audit_hash": entry_hash})
+    """The anchor line: the sequence number and hash, in the message (text logs) and as fields (JSON logs).
+
+    Not even the request's id: the anchor must not tie an entry to a request in the access log.
+    """
+    anchor_log.info(
+        ANCHOR_MESSAGE,
+        position,
+        entry_hash,
+        extra={"audit_sequence": position, "audit_hash": entry_hash, "request_id": NO_REQUEST},
+    )

@@ -183,6 +183,10 @@ def test_each_audit_write_logs_its_sequence_and_hash_and_nothing_else(trail, shi
     assert [(line["audit_sequence"], line["audit_hash"]) for line in anchors] == [
         (entry.position, entry.entry_hash) for entry in trail
     ]
+    assert {frozenset(line) for line in anchors} == {
+        frozenset({"time", "level", "logger", "message", "request_id", "audit_sequence", "audit_hash"})
+    }
+    assert {line["request_id"] for line in anchors} == {"-"}
     text = shipped_log.read_text()
     assert "glass-supervisor" not in text
     assert "TH-0005" not in text
@@ -251,6 +255,19 @@ def test_a_rewritten_entry_is_named_before_a_later_cut(trail, make_user, shipped
     said = verify("--anchor", str(shipped_log))
     assert said.startswith("BROKEN")
     assert re.search(r"entry (\d+)", said).group(1) == str(GLASS), said
+
+
+def test_a_write_during_a_request_logs_no_request_id(db, shipped_log, django_capture_on_commit_callbacks):
+    from sahay.core.request_ids import _current_request_id
+
+    token = _current_request_id.set("request-1234")
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            audit_record(action=AuditAction.LOGIN, actor=None)
+    finally:
+        _current_request_id.reset(token)
+    (line,) = [json.loads(line) for line in shipped_log.read_text().splitlines() if "audit_sequence" in line]
+    assert line["request_id"] == "-"
 
 
 def test_a_rolled_back_entry_is_not_logged(db, shipped_log, django_capture_on_commit_callbacks):
