@@ -332,12 +332,15 @@ def anchor_check(anchors: Iterable[Anchor]) -> AnchorCheck:
     """Compare the trail with anchors written outside the database and name the first entry that differs.
 
     A hash that differs means the entry (or one before it, with the hashes recomputed) was rewritten; an
-    anchored sequence number past the last entry means the tail was cut short. A later anchor for the same
-    sequence number wins (after a restore, the log goes on from the restored head).
+    anchored sequence number past the last entry means the tail was cut short. Every anchor must hold: two
+    for one sequence number with different hashes cannot both (so a line slipped into a log cannot overrule
+    a genuine one); after a restore, entries past the backup's head are new ones, and need a new anchor file.
     """
-    expected = {anchor.sequence: anchor.hash for anchor in anchors}
+    expected: dict[int, set[str]] = {}
+    for anchor in anchors:
+        expected.setdefault(anchor.sequence, set()).add(anchor.hash)
     count = len(expected)
-    if expected.pop(0, GENESIS_HASH) != GENESIS_HASH:
+    if expected.pop(0, {GENESIS_HASH}) != {GENESIS_HASH}:
         return AnchorCheck(False, count, 0, 0, 0, "the anchor names a sequence 0 that is not the chain's start")
     last_anchored = max(expected, default=0)
     head = audit_head().sequence
@@ -349,8 +352,8 @@ def anchor_check(anchors: Iterable[Anchor]) -> AnchorCheck:
         .values_list("position", "entry_hash")
         .iterator(chunk_size=5000)
     ):
-        anchored = expected.pop(position, None)
-        if anchored is not None and not hmac.compare_digest(anchored, entry_hash):
+        anchored = expected.pop(position, set())
+        if any(not hmac.compare_digest(digest, entry_hash) for digest in anchored):
             difference = (
                 position,
                 f"entry {position} differs from its anchor: it was rewritten (its hash is not the one logged "

@@ -303,3 +303,12 @@ def call_output(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def test_a_line_slipped_into_the_log_cannot_overrule_a_genuine_anchor(trail, make_user, shipped_log):
+    """An attacker with the key rewrites entry 5 and appends its new hash to the log: the old line still holds."""
+    reattribute_glass_entry(make_user("case_worker", username="scapegoat"), chain.digest_of)
+    with shipped_log.open("a") as log:
+        log.write(f"{GLASS} {AuditEntry.objects.get(position=GLASS).entry_hash}\n")
+    said = verify("--anchor", str(shipped_log))
+    assert said.startswith("BROKEN") and f"entry {GLASS} differs from its anchor" in said, said
