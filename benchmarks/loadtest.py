@@ -51,12 +51,13 @@ def development_environment(database_url: str, var_dir: Path) -> dict[str, str]:
 
 
 def production_environment(database_url: str, var_dir: Path) -> dict[str, str]:
-    """The production profile, reading the demo's data with the encryption key the demo wrote it with."""
+    """The production profile, reading the demo's data with the encryption and audit keys the demo wrote it with."""
     return {
         **development_environment(database_url, var_dir),
         "SAHAY_PROFILE": "production",
         "SAHAY_SECRET_KEY": secrets.token_urlsafe(64),
         "SAHAY_ENCRYPTION_KEYS": (var_dir / "dev-encryption-key").read_text().strip(),
+        "SAHAY_AUDIT_KEYS": (var_dir / "dev-audit-key").read_text().strip(),
         "SAHAY_ALLOWED_HOSTS": SERVER,
         # One proxy in front (the load test stands in for it): X-Forwarded-For names each virtual user.
         "SAHAY_TRUSTED_PROXIES": "1",

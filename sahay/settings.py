@@ -61,6 +61,25 @@ if not SAHAY_ENCRYPTION_KEYS:
         encryption_key_file.write_text(Fernet.generate_key().decode())
     SAHAY_ENCRYPTION_KEYS = [encryption_key_file.read_text().strip()]
 
+# Keys of the audit chain's HMAC (sahay.audit.chain), kept out of the database so that write access to it
+# is not enough to rewrite the trail: newest first; new entries use the first, old entries verify with the
+# key whose id they carry, so a retired key stays listed. Production must set them; development makes one.
+SAHAY_AUDIT_KEYS = env_list("SAHAY_AUDIT_KEYS")
+if not SAHAY_AUDIT_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SAHAY_AUDIT_KEYS must be set (`sahay audit generate-key`, comma-separated, newest first)."
+        )
+    audit_key_file = VAR_DIR / "dev-audit-key"
+    if not audit_key_file.exists():
+        import secrets
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        audit_key_file.write_text(secrets.token_urlsafe(32))
+    SAHAY_AUDIT_KEYS = [audit_key_file.read_text().strip()]
+if any(len(key) < 32 for key in SAHAY_AUDIT_KEYS):
+    raise ImproperlyConfigured("Each key of SAHAY_AUDIT_KEYS must be at least 32 random characters.")
+
 # How long identities and case narratives are kept (`sahay retention apply` erases what is past them):
 # a closed case's narratives and its child's identity N years after closing; the identity of someone
 # without a case N years after their last record. De-identified records that figures count stay.

@@ -387,6 +387,7 @@ def test_the_production_profile_sends_hsts_for_at_least_a_year(tmp_path: Path) -
             "SAHAY_SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
             "SAHAY_ALLOWED_HOSTS": "sahay.example.org",
             "SAHAY_ENCRYPTION_KEYS": "wFs1mYx2wXH1lKjzGGQ0Yz8xfJY1sHn6KXWzqkS0m2s=",
+            "SAHAY_AUDIT_KEYS": "audit-key-for-the-production-profile-test-0123456789",
             "SAHAY_VAR_DIR": str(tmp_path),
         },
     )

@@ -34,6 +34,7 @@ def test_the_production_profile_passes_check_deploy_without_warnings(tmp_path: P
             "SAHAY_SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
             "SAHAY_ALLOWED_HOSTS": "sahay.example.org",
             "SAHAY_ENCRYPTION_KEYS": "wFs1mYx2wXH1lKjzGGQ0Yz8xfJY1sHn6KXWzqkS0m2s=",
+            "SAHAY_AUDIT_KEYS": "audit-key-for-the-production-profile-test-0123456789",
             "SAHAY_VAR_DIR": str(tmp_path),
         },
     )
@@ -60,3 +61,30 @@ def test_the_production_profile_refuses_to_start_without_encryption_keys(tmp_pat
     )
     assert result.returncode != 0
     assert "SAHAY_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_the_production_profile_refuses_to_start_without_audit_keys(tmp_path: Path) -> None:
+    result = run_sahay(
+        "check",
+        env={
+            "SAHAY_PROFILE": "production",
+            "SAHAY_VAR_DIR": str(tmp_path),
+            "SAHAY_SECRET_KEY": "s" * 60,
+            "SAHAY_ENCRYPTION_KEYS": "wFs1mYx2wXH1lKjzGGQ0Yz8xfJY1sHn6KXWzqkS0m2s=",
+        },
+    )
+    assert result.returncode != 0
+    assert "SAHAY_AUDIT_KEYS must be set" in result.stderr
+    assert not (tmp_path / "dev-audit-key").exists()
+
+
+def test_the_development_profile_makes_its_own_audit_key_outside_git(tmp_path: Path) -> None:
+    result = run_sahay("check", env={"SAHAY_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "dev-audit-key").read_text().strip()) >= 32
+
+
+def test_a_short_audit_key_is_refused(tmp_path: Path) -> None:
+    result = run_sahay("check", env={"SAHAY_VAR_DIR": str(tmp_path), "SAHAY_AUDIT_KEYS": "guessable"})
+    assert result.returncode != 0
+    assert "at least 32 random characters" in result.stderr

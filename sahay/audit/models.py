@@ -1,4 +1,4 @@
-"""The audit trail: one append-only row per act, chained by hashes so that a change shows.
+"""The audit trail: one append-only row per act, chained by keyed hashes so that a change shows.
 
 Rows are written only by `sahay.audit.services.audit_record`. The model refuses updates and deletes,
 and so does the database (triggers installed by `sahay.audit.guard`).
@@ -96,6 +96,8 @@ class AuditEntry(models.Model):
     # Non-identifying facts only, such as the names of changed fields, never their values.
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     previous_hash = models.CharField(_("previous hash"), max_length=64)
+    # The id of the audit key (SAHAY_AUDIT_KEYS) the hash was made with; the key itself is never stored here.
+    key_id = models.CharField(_("audit key id"), max_length=16, blank=True, default="")
     entry_hash = models.CharField(_("hash"), max_length=64)
 
     objects = AuditEntryQuerySet.as_manager()

@@ -1,21 +1,31 @@
-"""Writing to the audit trail: one function, called inside the transaction of the act it records."""
+"""Writing to the audit trail: one function, called inside the transaction of the act it records.
+
+Once the transaction commits, the entry's sequence number and hash (and nothing else) go to the log
+(`sahay.audit.anchor`), which operators ship off the server: the anchor that `sahay audit verify --anchor`
+compares the trail with, so that a tail cut short, or entries rewritten even with the key, are found.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest
 
 from sahay.accounts.models import User
-from sahay.audit.chain import GENESIS_HASH, canonical_ip, entry_digest
+from sahay.audit.chain import ANCHOR_MESSAGE, GENESIS_HASH, canonical_ip, entry_digest, newest_audit_key
 from sahay.audit.models import AuditAction, AuditEntry
 from sahay.core.models import Organisation
+from sahay.core.request_ids import NO_REQUEST
 
 # Any constant will do, as long as nothing else in the database takes the same advisory lock.
 CHAIN_LOCK_KEY = 0x5341_4841_5941_5544  # "SAHAYAUD"
+
+anchor_log = logging.getLogger("sahay.audit.anchor")
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -66,6 +76,7 @@ def audit_record(
     facts: dict[str, object] = json.loads(json.dumps(detail or {}))
     ip = client_ip(request) if request is not None else None
     actor_name = actor.username if actor is not None else ""
+    key = newest_audit_key()
     _lock_chain()
     last = AuditEntry.objects.order_by("-position").values_list("position", "entry_hash").first()
     position, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
@@ -85,8 +96,10 @@ def audit_record(
         reason=reason,
         detail=facts,
         previous_hash=previous_hash,
+        key_id=key.key_id,
     )
     entry.entry_hash = entry_digest(
+        key=key,
         position=position,
         at=at,
         actor_id=actor.pk if actor is not None else None,
@@ -102,4 +115,19 @@ def audit_record(
         previous_hash=previous_hash,
     )
     entry.save()
+    # Only once committed: a rolled-back entry's number is written again, with another hash.
+    transaction.on_commit(partial(_log_anchor, position, entry.entry_hash), robust=True)
     return entry
+
+
+def _log_anchor(position: int, entry_hash: str) -> None:
+    """The anchor line: the sequence number and hash, in the message (text logs) and as fields (JSON logs).
+
+    Not even the request's id: the anchor must not tie an entry to a request in the access log.
+    """
+    anchor_log.info(
+        ANCHOR_MESSAGE,
+        position,
+        entry_hash,
+        extra={"audit_sequence": position, "audit_hash": entry_hash, "request_id": NO_REQUEST},
+    )

@@ -14,6 +14,10 @@ The key check tells a wrong key ("cannot be opened with this key") from a damage
 
 Case attachments are rows too (`cases.Attachment.content`): Sahay keeps no other files that need a backup.
 
+The manifest carries the audit trail's head (the last entry's sequence number and hash, in the snapshot): an
+anchor outside the database. `sahay backup` prints it, `sahay audit verify --anchor BACKUP` checks the trail
+against it, and a restore checks that the restored trail ends there.
+
 Encrypted fields are copied as their stored Fernet tokens, never decrypted: a restore gives back the very
 same bytes, a stolen backup key alone reveals no identities, and a restore needs the SAHAY_ENCRYPTION_KEYS
 that were in use when the backup was made (checked before anything is written).
@@ -397,9 +401,12 @@ class BackupSummary:
     manifest: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def line(self) -> str:
+        head = self.manifest.get("audit_head", {})
         return (
             f"Backup written to {self.path}: {self.rows:,} rows of {self.models} tables, "
-            f"{self.attachments:,} attachments, {self.bytes:,} bytes encrypted, in {self.seconds:.1f} s."
+            f"{self.attachments:,} attachments, {self.bytes:,} bytes encrypted, in {self.seconds:.1f} s.\n"
+            # The anchor line `sahay audit verify --anchor` reads: keep it with the shipped log.
+            f"Its audit trail ends at: audit head {head.get('sequence')} {head.get('hash')}"
         )
 
 
@@ -462,6 +469,7 @@ def _write_archive(writer: EncryptingWriter, alias: str, on_snapshot: Callable[[
         if on_snapshot is not None:
             on_snapshot()
         migrations = _applied_migrations(alias)
+        head = _audit_head(alias)
         for number, model in enumerate(backed_up_models(alias), start=1):
             label = model._meta.label_lower
             counts[label] = 0
@@ -492,9 +500,28 @@ def _write_archive(writer: EncryptingWriter, alias: str, on_snapshot: Callable[[
             "migrations": migrations,
             "rows": counts,
             "members": members,
+            "audit_head": head,
         }
         _add_member(archive, MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"), created_at.timestamp())
     return manifest
+
+
+def _audit_head(alias: str) -> dict[str, Any]:
+    from sahay.audit.chain import GENESIS_HASH
+    from sahay.audit.models import AuditEntry
+
+    last = AuditEntry.objects.using(alias).order_by("-position").values_list("position", "entry_hash").first()
+    sequence, digest = last if last else (0, GENESIS_HASH)
+    return {"sequence": sequence, "hash": digest}
+
+
+def backup_head(path: Path) -> tuple[int, str]:
+    """The audit head a backup carries (sequence number and hash), after checking the whole file."""
+    manifest = _verified(path, backup_key(), check_values=False)
+    head = manifest.get("audit_head")
+    if not isinstance(head, dict) or not isinstance(head.get("sequence"), int) or not isinstance(head.get("hash"), str):
+        raise BackupDamagedError("its manifest names no audit head")
+    return head["sequence"], head["hash"]
 
 
 def _audit_backup(summary: BackupSummary) -> None:
@@ -523,11 +550,15 @@ class RestoreSummary:
     sahay_version: str
     database_vendor: str
     seconds: float
+    audit_head: dict[str, Any] = field(default_factory=dict)
 
     def line(self) -> str:
         return (
             f"Restored {self.path}: {self.rows:,} rows of {self.models} tables, from a backup made "
-            f"{self.created_at} by Sahay {self.sahay_version} on {self.database_vendor}, in {self.seconds:.1f} s."
+            f"{self.created_at} by Sahay {self.sahay_version} on {self.database_vendor}, in {self.seconds:.1f} s.\n"
+            # Entries the old log anchors after this head were lost with the old installation: anchor anew.
+            f"The restored audit trail ends at: audit head {self.audit_head.get('sequence')} "
+            f"{self.audit_head.get('hash')}"
         )
 
 
@@ -548,11 +579,12 @@ def backup_members(path: Path, key: bytes) -> Iterator[tuple[str, bytes]]:
         reader.drain()
 
 
-def _verified(path: Path, key: bytes) -> dict[str, Any]:
-    """The manifest, after checking every member against it and every encrypted value against the keys."""
+def _verified(path: Path, key: bytes, *, check_values: bool = True) -> dict[str, Any]:
+    """The manifest, after checking every member against it and (`check_values`) every encrypted value against
+    the keys."""
     seen: list[tuple[str, int, str]] = []
     manifest: dict[str, Any] | None = None
-    readable = _encrypted_value_check()
+    readable = _encrypted_value_check() if check_values else (lambda row: None)
     for name, content in backup_members(path, key):
         if manifest is not None:
             raise BackupDamagedError(f"{name} follows the manifest")
@@ -665,6 +697,8 @@ def backup_restore(*, path: Path, alias: str = DEFAULT_DB_ALIAS) -> RestoreSumma
         for label, rows in manifest["rows"].items():
             if by_label[label]._base_manager.db_manager(alias).count() != rows:
                 raise BackupDamagedError(f"{label} did not restore to {rows} rows")
+        if _audit_head(alias) != manifest.get("audit_head"):
+            raise BackupDamagedError("its audit trail does not end at the head its manifest names")
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), list(by_label.values())):
                 cursor.execute(statement)
@@ -679,6 +713,7 @@ def backup_restore(*, path: Path, alias: str = DEFAULT_DB_ALIAS) -> RestoreSumma
         sahay_version=manifest["sahay_version"],
         database_vendor=manifest["database_vendor"],
         seconds=time.monotonic() - started,
+        audit_head=manifest["audit_head"],
     )
 
 

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from sahay.__main__ import main
 from sahay.audit import guard
-from sahay.audit.chain import GENESIS_HASH, audit_verify, entry_digest
+from sahay.audit.chain import GENESIS_HASH, audit_verify, entry_digest, newest_audit_key
 from sahay.audit.models import AuditAction, AuditEntry
 from sahay.audit.services import audit_record
 
@@ -80,6 +80,7 @@ def copy_row(source: int, position: int, **changes: object) -> tuple[str, list[o
         "reason",
         "detail",
         "previous_hash",
+        "key_id",
         "entry_hash",
     ]
     # PostgreSQL types a bare parameter in a SELECT list as text; tell it what each column takes.
@@ -179,10 +180,11 @@ def test_an_inserted_copy_is_found(trail):
 
 
 def test_an_inserted_entry_with_a_valid_hash_is_found(trail):
-    """A forger who computes the hash of the new entry, linked to entry 11, is still found at 12."""
+    """A forger who computes the hash of the new entry, linked to entry 11, even with the key, is still found at 12."""
     eleventh = AuditEntry.objects.get(position=11)
     at = datetime.now(UTC)
     forged_hash = entry_digest(
+        key=newest_audit_key(),
         position=12,
         at=at,
         actor_id=None,

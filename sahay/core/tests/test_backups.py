@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from sahay.accounts.models import User
@@ -59,6 +60,7 @@ def run_sahay(*args: str, database_url: str, key: str = KEY) -> subprocess.Compl
         DATABASE_URL=database_url,
         SAHAY_BACKUP_KEY=key,
         SAHAY_ENCRYPTION_KEYS=",".join(settings.SAHAY_ENCRYPTION_KEYS),
+        SAHAY_AUDIT_KEYS=",".join(settings.SAHAY_AUDIT_KEYS),
         DJANGO_SETTINGS_MODULE="sahay.settings",
     )
     return subprocess.run(  # noqa: S603 - our own command
@@ -197,10 +199,15 @@ def test_the_drill_restores_the_demo_exactly(committed_db: None, fresh_database:
 
     # The audit trail verifies, every encrypted value opens, every figure is the same (the restored
     # installation's checks in one process: each start of `sahay` costs seconds).
-    checked = run_sahay("shell", "-v", "0", "-c", RESTORED_CHECKS, database_url=fresh_database)
+    checks = RESTORED_CHECKS.replace("BACKUP_PATH", repr(str(backup.path)))
+    checked = run_sahay("shell", "-v", "0", "-c", checks, database_url=fresh_database)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     restored_facts = json.loads(checked.stdout.strip().splitlines()[-1])
     assert "unbroken" in restored_facts["verify"], restored_facts["verify"]
+    # The restored trail ends at the head the backup carries, and says so when given the backup as anchor.
+    head = original_manifest["audit_head"]
+    assert f"audit head {head['sequence']} {head['hash']}" in restored.stdout
+    assert f"matches its anchor (1 anchors, up to entry {head['sequence']})" in restored_facts["anchored"]
     assert restored_facts["figures"] == [indicators_json(cumulative) for cumulative in (False, True)]
 
 
@@ -208,11 +215,12 @@ def test_the_drill_restores_the_demo_exactly(committed_db: None, fresh_database:
 RESTORED_CHECKS = """
 import io, json
 from django.core.management import call_command
+from django.core.management.base import CommandError
 def output(*args, **options):
     buffer = io.StringIO()
     call_command(*args, stdout=buffer, **options)
     return buffer.getvalue()
-facts = {"verify": output("audit", "verify")}
+facts = {"verify": output("audit", "verify"), "anchored": output("audit", "verify", "--anchor", BACKUP_PATH)}
 output("rotate_keys", check=True)
 facts["figures"] = [
     json.loads(output("indicators", period="2017-H1", format="json", cumulative=cumulative))
@@ -337,6 +345,29 @@ def test_a_backup_taken_while_others_write_is_consistent(committed_db: None, rol
         writer.join()
     rows = backup.manifest["rows"]
     assert rows["core.organisation"] - organisations_before == rows["audit.auditentry"] - entries_before
+    # The head is the snapshot's last entry, though others were written meanwhile.
+    head = AuditEntry.objects.get(position=backup.manifest["audit_head"]["sequence"])
+    assert head.position == rows["audit.auditentry"]
+    assert backup.manifest["audit_head"]["hash"] == head.entry_hash
     assert rows["core.organisation"] - organisations_before >= 5
     data, _manifest = rows_by_model(backup.path)
     assert data["core.organisation"].count(b"\n") == rows["core.organisation"]
+
+
+def test_a_backup_carries_the_audit_head_that_verify_checks(small_backup: Path) -> None:
+    """The head in the backup is an anchor: a trail cut short after the backup is found from the backup file."""
+    from sahay.audit import guard
+
+    head = AuditEntry.objects.order_by("position").first()
+    assert head is not None
+    _rows, manifest = rows_by_model(small_backup)
+    assert manifest["audit_head"] == {"sequence": head.position, "hash": head.entry_hash}
+
+    # Someone with write access to the database removes every entry (the backup's own one too).
+    guard.remove(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry")
+    guard.install(connection)
+    call_command("audit", "verify", stdout=io.StringIO())  # an empty chain is unbroken on its own
+    with pytest.raises(CommandError, match=r"entry 1 and every later one are missing: the trail was cut short"):
+        call_command("audit", "verify", "--anchor", str(small_backup), stdout=io.StringIO())
