@@ -301,6 +301,8 @@ LOGGING = {
 SAHAY_BROKER_URL = os.environ.get("SAHAY_BROKER_URL", "")
 # Run background work at once, in the caller: for tests, and for a one-off command.
 SAHAY_JOBS_INLINE = os.environ.get("SAHAY_JOBS_INLINE", "") == "1"
+# Time limits per kind of job in seconds, over the defaults declared with each kind: "import=900,report=600".
+SAHAY_JOB_TIME_LIMITS = os.environ.get("SAHAY_JOB_TIME_LIMITS", "")
 
 # Imports: the largest file and the most rows one upload may hold.
 SAHAY_IMPORT_MAX_BYTES = int(os.environ.get("SAHAY_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))

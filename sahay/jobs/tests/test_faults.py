@@ -261,7 +261,6 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_a_new_worker_comple
             worker.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 18: jobs run without a time limit")
 def test_a_worker_stops_a_job_at_its_time_limit_even_when_it_reports_no_progress(
     committed_db: None, broker: Broker, role_users: Any, settings: Any, tmp_path: Path
 ) -> None:

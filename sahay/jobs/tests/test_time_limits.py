@@ -14,8 +14,6 @@ from sahay.jobs import runner
 from sahay.jobs.models import Job
 from sahay.jobs.tests.kinds import TRACE_KIND
 
-ITEM_18 = "Issue 15, item 18: jobs run without a time limit"
-
 
 def wait_finished(job: Job, seconds: float = 30) -> Job:
     deadline = time.monotonic() + seconds
@@ -35,7 +33,6 @@ def assert_stopped_by_its_limit(job: Job) -> None:
     assert not Job.objects.filter(kind=TRACE_KIND).exists()  # what it wrote was rolled back
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_18)
 @pytest.mark.django_db
 def test_an_inline_job_that_reports_progress_stops_at_its_time_limit(role_users: Any, settings: Any) -> None:
     settings.SAHAY_JOB_TIME_LIMITS = "test-endless=1"
@@ -46,7 +43,6 @@ def test_an_inline_job_that_reports_progress_stops_at_its_time_limit(role_users:
     assert_stopped_by_its_limit(job)
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_18)
 def test_a_job_in_a_thread_of_the_web_process_stops_at_its_time_limit_and_stays_stopped(
     committed_db: None, role_users: Any, settings: Any
 ) -> None:
@@ -57,7 +53,6 @@ def test_a_job_in_a_thread_of_the_web_process_stops_at_its_time_limit_and_stays_
     assert runner.jobs_sweep(stale=timedelta(0), start=False) == runner.SweepResult()  # nothing to take up
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_18)
 @pytest.mark.django_db
 def test_the_sweep_gives_up_a_job_whose_worker_died_past_its_time_limit(role_users: Any, settings: Any) -> None:
     """A worker killed by the hard limit (or restarted) leaves its job running: the sweep must not start it again."""
@@ -78,7 +73,6 @@ def test_the_sweep_gives_up_a_job_whose_worker_died_past_its_time_limit(role_use
     assert over.message.startswith("Stopped after 1 second, the time limit for test work.")
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_18)
 def test_celery_is_given_the_kinds_time_limit(
     committed_db: None, role_users: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,3 +93,14 @@ def test_celery_is_given_the_kinds_time_limit(
     assert runner.time_limit_message(IMPORT_JOB, 15 * 60).startswith(
         "Stopped after 15 minutes, the time limit for imports."
     )
+
+
+def test_a_malformed_time_limit_setting_is_refused_at_start(settings: Any) -> None:
+    from sahay.jobs.apps import job_time_limits_check
+
+    settings.SAHAY_JOB_TIME_LIMITS = "import=900, report=soon"
+    (error,) = job_time_limits_check()
+    assert error.id == "sahay.jobs.E001" and "'report=soon' is not KIND=SECONDS" in error.msg
+    settings.SAHAY_JOB_TIME_LIMITS = "import=900, report=600"
+    assert job_time_limits_check() == []
+    assert runner.time_limits() == {"import": 900, "report": 600}
