@@ -104,3 +104,27 @@ def test_a_malformed_time_limit_setting_is_refused_at_start(settings: Any) -> No
     settings.SAHAY_JOB_TIME_LIMITS = "import=900, report=600"
     assert job_time_limits_check() == []
     assert runner.time_limits() == {"import": 900, "report": 600}
+
+
+@pytest.mark.django_db
+def test_an_import_past_its_time_limit_fails_with_the_limit_and_writes_nothing(role_users: Any, settings: Any) -> None:
+    from sahay.imports.jobs import import_start
+    from sahay.imports.tests.helpers import csv_bytes
+    from sahay.records.models import Person
+
+    settings.SAHAY_JOB_TIME_LIMITS = "import=0.001"  # over before the first row is checked
+    partner = role_users.partner_staff
+    rows = [["Code", "Sex", "Date of birth"], *([f"TL-{number:04d}", "female", "2012-05-14"] for number in range(50))]
+    job = import_start(
+        kind="people",
+        organisation=partner.organisation,
+        uploaded_by=partner,
+        data=csv_bytes(rows),
+        file_name="people.csv",
+        dry_run=False,
+        correction_reason="",
+    )
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.FAILED, 1)
+    assert job.message.startswith("Stopped after 1 second, the time limit for imports. Nothing was changed.")
+    assert not Person.objects.filter(organisation=partner.organisation).exists()
