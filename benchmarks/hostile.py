@@ -25,6 +25,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -583,7 +584,10 @@ def main(arguments: list[str] | None = None) -> int:
         max_megabytes=options.max_megabytes,
     )
     bench.say(f"Hostile import files ({'small' if options.small else 'full size'}), in {bench.workdir}")
-    measures = run(bench)
+    try:
+        measures = run(bench)
+    finally:
+        shutil.rmtree(bench.workdir, ignore_errors=True)  # the throw-away installation, its logs and files
     bench.say("\n" + table(measures))
     found = failures(bench, measures)
     for failure in found:
