@@ -56,6 +56,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
 	$(BIN)/python -m benchmarks.imports
 	$(BIN)/python -m benchmarks.duplicates
+	# Goal 29: every hostile import file at full size through the page, `sahay import` and a worker (Redis at 6379).
+	$(BIN)/python -m benchmarks.hostile
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'

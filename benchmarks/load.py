@@ -152,9 +152,11 @@ def load(folder: Path) -> dict[int, int]:
                 "organisation_id",
                 "start",
                 "end",
+                "provider",
+                "outcome",
             ],
             (
-                [int(i), f"s{i}", k, e, _none(p), _none(h), partners[int(c)], s, _none(end)]
+                [int(i), f"s{i}", k, e, _none(p), _none(h), partners[int(c)], s, _none(end), "", ""]
                 for i, c, k, e, p, h, s, end in _rows(folder, "service")
             ),
         )

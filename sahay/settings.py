@@ -320,6 +320,8 @@ LOGGING = {
 SAHAY_BROKER_URL = os.environ.get("SAHAY_BROKER_URL", "")
 # Run background work at once, in the caller: for tests, and for a one-off command.
 SAHAY_JOBS_INLINE = os.environ.get("SAHAY_JOBS_INLINE", "") == "1"
+# Time limits per kind of job in seconds, over the defaults declared with each kind: "import=900,report=600".
+SAHAY_JOB_TIME_LIMITS = os.environ.get("SAHAY_JOB_TIME_LIMITS", "")
 
 # Imports: the limits that bound an import's time and memory whatever the file holds (sahay/imports/limits.py).
 # The largest file; the most rows, counted as the sheet numbers them (empty rows too); the most columns a row

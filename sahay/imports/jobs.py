@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from sahay.core.encryption import decrypt_bytes, encrypt_bytes
 from sahay.core.models import Organisation
@@ -43,7 +43,8 @@ def import_start(
     )
 
 
-@job(IMPORT_JOB)
+# Far more than a file within the row and size limits takes; a file that takes longer is refused with a message.
+@job(IMPORT_JOB, time_limit=15 * 60, title=gettext_lazy("imports"))
 def run_import(job_row: Job, progress: Progress) -> None:
     arguments = job_row.arguments
     result = import_file(

@@ -9,12 +9,19 @@ before acknowledging it, the sweep sent it again) runs it once. Whoever holds a 
 job that stops beating (its worker was killed) is put back in the queue by the sweep, and given up with a
 message for the user after the last attempt. A passing fault (the database or the broker unreachable) puts
 the job back in the queue, to be tried again later with a growing delay.
+
+Every kind of job has a time limit (declared with the kind, changed with `SAHAY_JOB_TIME_LIMITS`). The job's
+progress callback stops it once the limit has passed, in every runner; Celery also gets the limit as the task's
+soft and hard time limits, which stop work that reports no progress. A job stopped by its limit fails with a
+message naming the limit, what it wrote is rolled back, and it is never tried again: not by the retry logic,
+and not by the sweep, which gives up a job whose worker died past its limit instead of starting it again.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import math
 import os
 import threading
 import time
@@ -24,11 +31,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sahay.jobs.models import Job
 
@@ -36,7 +47,20 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
 JobFunction = Callable[[Job, Progress], None]
-_REGISTRY: dict[str, JobFunction] = {}
+
+
+@dataclass(frozen=True)
+class JobKind:
+    function: JobFunction
+    time_limit: float  # seconds, unless SAHAY_JOB_TIME_LIMITS says otherwise
+    title: str | Promise  # what the work is called in messages, plural: "imports"
+
+
+_REGISTRY: dict[str, JobKind] = {}
+# For a job whose kind is no longer registered (left in the database by an older version): it still has a limit.
+DEFAULT_TIME_LIMIT = 15 * 60
+# Between Celery's soft limit (the job fails with its message) and its hard one (the process running it is ended).
+HARD_LIMIT_GRACE = 30
 PROGRESS_EVERY = 500  # rows between progress writes: often enough to watch, rarely enough to cost nothing
 # Faults that pass: the database or the broker out of reach for a while. Anything else is a bug or bad data.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError)
@@ -74,6 +98,66 @@ def retry_delay(attempt: int) -> float:
     return min(300.0, delay)
 
 
+class JobTimeLimitExceededError(BaseException):
+    """Raised in a job that runs past its kind's time limit.
+
+    A BaseException, like KeyboardInterrupt: a job's own `except Exception` (a row's error noted and the next row
+    read) must not swallow it, while `transaction.atomic` still rolls back what the job wrote.
+    """
+
+
+# Both ways a job is stopped at its limit: the runner's own check, and Celery's soft time limit.
+TIME_LIMIT_ERRORS: tuple[type[BaseException], ...] = (JobTimeLimitExceededError, SoftTimeLimitExceeded)
+
+
+def time_limits() -> dict[str, float]:
+    """The limits set for kinds of job, in seconds: `SAHAY_JOB_TIME_LIMITS="import=900,report=600"`."""
+    value: Any = getattr(settings, "SAHAY_JOB_TIME_LIMITS", None)
+    if value is None:
+        value = os.environ.get("SAHAY_JOB_TIME_LIMITS", "")
+    if isinstance(value, dict):
+        return {str(kind): float(seconds) for kind, seconds in value.items()}
+    limits: dict[str, float] = {}
+    for entry in str(value).split(","):
+        if not entry.strip():
+            continue
+        kind, _equals, seconds = entry.partition("=")
+        try:
+            limits[kind.strip()] = float(seconds)
+        except ValueError:
+            limits[kind.strip()] = 0
+        if not limits[kind.strip()] > 0:
+            raise ImproperlyConfigured(
+                f"SAHAY_JOB_TIME_LIMITS: {entry.strip()!r} is not KIND=SECONDS with a number of seconds above 0."
+            )
+    return limits
+
+
+def time_limit(kind: str) -> float:
+    """How many seconds a job of this kind may run, per attempt."""
+    registered = _REGISTRY.get(kind)
+    return time_limits().get(kind, registered.time_limit if registered else DEFAULT_TIME_LIMIT)
+
+
+def _duration(seconds: float) -> str:
+    whole = max(1, math.ceil(seconds))
+    if whole >= 3600 and whole % 3600 == 0:
+        return ngettext("%(count)s hour", "%(count)s hours", whole // 3600) % {"count": whole // 3600}
+    if whole >= 60 and whole % 60 == 0:
+        return ngettext("%(count)s minute", "%(count)s minutes", whole // 60) % {"count": whole // 60}
+    return ngettext("%(count)s second", "%(count)s seconds", whole) % {"count": whole}
+
+
+def time_limit_message(kind: str, seconds: float) -> str:
+    """What the owner of a job stopped at its time limit is told: the limit, and that nothing changed."""
+    registered = _REGISTRY.get(kind)
+    title = registered.title if registered else _("this work")
+    return _(
+        "Stopped after %(duration)s, the time limit for %(work)s. Nothing was changed. Split the work into smaller "
+        "parts (a large file into smaller files) and start it again."
+    ) % {"duration": _duration(seconds), "work": title}
+
+
 def queue_name() -> str:
     """The Celery queue jobs are sent to (a worker reads it: `celery -A sahay.jobs.celery worker -Q NAME`)."""
     return str(getattr(settings, "SAHAY_JOBS_QUEUE", None) or os.environ.get("SAHAY_JOBS_QUEUE", "celery"))
@@ -87,11 +171,16 @@ class Outcome(enum.Enum):
     UNRECORDED = "unrecorded"  # its outcome could not be written: the sweep takes it up when it stops beating
 
 
-def job(kind: str) -> Callable[[JobFunction], JobFunction]:
-    """Register the function that does a kind of job; it sets job.message and job.result, or raises."""
+def job(kind: str, *, time_limit: float, title: str | Promise) -> Callable[[JobFunction], JobFunction]:
+    """Register the function that does a kind of job; it sets job.message and job.result, or raises.
+
+    `time_limit` is how many seconds one attempt may take (SAHAY_JOB_TIME_LIMITS may change it); `title` names
+    the work in the message of a job stopped at its limit ("the time limit for imports"). The function should
+    report progress as it goes: that is where the runner stops it at its limit.
+    """
 
     def register(function: JobFunction) -> JobFunction:
-        _REGISTRY[kind] = function
+        _REGISTRY[kind] = JobKind(function=function, time_limit=float(time_limit), title=title)
         return function
 
     return register
@@ -120,6 +209,8 @@ def send(pk: int, *, countdown: float = 0) -> None:
     it again later, and a message sent twice runs the job once."""
     from sahay.jobs.celery import app, run
 
+    kind = Job.objects.filter(pk=pk).values_list("kind", flat=True).first() or ""
+    limit = time_limit(kind)
     try:
         # The broker the settings name now (a test, or a command, may point elsewhere than at import time).
         with app.connection_for_write(settings.SAHAY_BROKER_URL) as broker:
@@ -127,6 +218,10 @@ def send(pk: int, *, countdown: float = 0) -> None:
                 (pk,),
                 queue=queue_name(),
                 countdown=countdown or None,
+                # The soft limit raises in the job, which fails with its message; the hard one ends the process
+                # that runs it, for work that never returns to Python (the sweep then gives the job up).
+                soft_time_limit=limit,
+                time_limit=limit + HARD_LIMIT_GRACE,
                 connection=broker,
                 retry=True,
                 retry_policy={"max_retries": 3, "interval_start": 0.5, "interval_step": 1, "interval_max": 2},
@@ -224,9 +319,13 @@ def run_job(pk: int) -> Outcome:
     attempt = job_row.attempts
     mine = Job.objects.filter(pk=pk, status=Job.Status.RUNNING, attempts=attempt)  # still this worker's to finish
     last_written, last_beat = -PROGRESS_EVERY, time.monotonic()
+    limit = time_limit(job_row.kind)
+    deadline = time.monotonic() + limit
 
     def progress(done: int, total: int | None) -> None:
         nonlocal last_written, last_beat
+        if time.monotonic() > deadline:  # work that reports progress stops at its limit, in any runner
+            raise JobTimeLimitExceededError
         beat_due = time.monotonic() - last_beat >= heartbeat_seconds()
         if done - last_written >= PROGRESS_EVERY or (total is not None and done >= total) or beat_due:
             mine.update(progress_done=done, progress_total=total, heartbeat_at=timezone.now())
@@ -235,7 +334,7 @@ def run_job(pk: int) -> Outcome:
     # In the language of whoever started it: its messages and row errors are read by them.
     language = job_row.arguments.get("language") or settings.LANGUAGE_CODE
     with translation.override(language), _heartbeat(pk, attempt):
-        if not _work(job_row, progress, attempt):
+        if not _work(job_row, progress, attempt, limit):
             # A passing fault, and attempts left: back in the queue (imports write all or nothing, so what the
             # interrupted attempt wrote was rolled back).
             requeued = _persist(
@@ -269,10 +368,14 @@ def run_job(pk: int) -> Outcome:
     return Outcome.DONE if job_row.status == Job.Status.DONE else Outcome.FAILED
 
 
-def _work(job_row: Job, progress: Progress, attempt: int) -> bool:
+def _work(job_row: Job, progress: Progress, attempt: int, limit: float) -> bool:
     """Run the job's function, setting its status and message; False when it should be tried again."""
     try:
-        _REGISTRY[job_row.kind](job_row, progress)
+        _REGISTRY[job_row.kind].function(job_row, progress)
+    except TIME_LIMIT_ERRORS:
+        # Never tried again: the same work would only reach the same limit. What it wrote was rolled back.
+        logger.error("job %s (%s) stopped at its time limit of %s s", job_row.pk, job_row.kind, limit)
+        job_row.status, job_row.message = Job.Status.FAILED, time_limit_message(job_row.kind, limit)
     except TRANSIENT_ERRORS as error:
         _reset_connection()
         if attempt < max_attempts():
@@ -324,13 +427,22 @@ def jobs_sweep(*, stale: timedelta | None = None, start: bool = True) -> SweepRe
     cutoff = now - stale
     result = SweepResult()
     silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    for pk, attempts, language in (
+    for pk, kind, attempts, started_at, language in (
         Job.objects.filter(silent, status=Job.Status.RUNNING)
-        .values_list("pk", "attempts", "arguments__language")
+        .values_list("pk", "kind", "attempts", "started_at", "arguments__language")
         .order_by("pk")
     ):
         seen = Job.objects.filter(silent, pk=pk, status=Job.Status.RUNNING, attempts=attempts)
-        if attempts >= max_attempts():
+        limit = time_limit(kind)
+        if started_at is not None and now - started_at > timedelta(seconds=limit):
+            # Its worker died past the limit (Celery's hard limit ends it so): started again, it would only burn
+            # the same time once more.
+            with translation.override(language or settings.LANGUAGE_CODE):
+                message = time_limit_message(kind, limit)
+            if seen.update(status=Job.Status.FAILED, message=message, payload=b"", finished_at=now, heartbeat_at=now):
+                logger.error("job %s (%s): its worker stopped past its time limit of %s s; given up", pk, kind, limit)
+                result.failed.append(pk)
+        elif attempts >= max_attempts():
             with translation.override(language or settings.LANGUAGE_CODE):
                 message = abandoned_message(attempts)
             if seen.update(status=Job.Status.FAILED, message=message, payload=b"", finished_at=now, heartbeat_at=now):

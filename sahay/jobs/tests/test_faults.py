@@ -129,7 +129,9 @@ def broker(request: pytest.FixtureRequest, settings: Any) -> Iterator[Broker]:
 class Worker:
     """A real Celery worker (`celery -A sahay.jobs.celery worker --pool=solo`) on the test's database and queue."""
 
-    def __init__(self, broker: Broker, log: Path, *, wait: bool = True) -> None:
+    def __init__(
+        self, broker: Broker, log: Path, *, wait: bool = True, pool: str = "solo", options: tuple[str, ...] = ()
+    ) -> None:
         self.log = log
         environment = {
             **os.environ,
@@ -140,6 +142,7 @@ class Worker:
             "SAHAY_SECRET_KEY": settings.SECRET_KEY,
             "SAHAY_JOBS_HEARTBEAT_SECONDS": "0.5",
             "SAHAY_JOBS_INLINE": "",
+            "SAHAY_JOB_TIME_LIMITS": getattr(settings, "SAHAY_JOB_TIME_LIMITS", ""),
         }
         with log.open("ab") as output:
             self.process = subprocess.Popen(  # noqa: S603 - our own worker, no shell
@@ -148,7 +151,8 @@ class Worker:
                     "-A",
                     "sahay.jobs.celery",
                     "worker",
-                    "--pool=solo",
+                    f"--pool={pool}",
+                    *options,
                     "-Q",
                     broker.queue,
                     "-n",
@@ -255,6 +259,30 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_a_new_worker_comple
     finally:
         for worker in workers:
             worker.stop()
+
+
+def test_a_worker_stops_a_job_at_its_time_limit_even_when_it_reports_no_progress(
+    committed_db: None, broker: Broker, role_users: Any, settings: Any, tmp_path: Path
+) -> None:
+    """Celery's soft limit stops work that never reports progress (the runner's own check cannot see it)."""
+    from sahay.jobs.tests.kinds import TRACE_KIND
+
+    settings.SAHAY_JOB_TIME_LIMITS = "test-busy=1"
+    # The pool that enforces time limits (a child process per job); the test kinds loaded beside Sahay's.
+    worker = Worker(
+        broker, tmp_path / "worker.log", pool="prefork", options=("--concurrency=1", "-I", "sahay.jobs.tests.kinds")
+    )
+    try:
+        job = runner.job_create(kind="test-busy", owner=role_users.me_officer, arguments={"seconds": 20})
+        wait_for(lambda: fresh(job).is_finished, seconds=15, what="the job to stop")
+        assert job.status == Job.Status.FAILED and job.attempts == 1
+        assert job.message.startswith("Stopped after 1 second, the time limit for test work.")
+        assert not Job.objects.filter(kind=TRACE_KIND).exists()  # rolled back
+        time.sleep(1)
+        assert fresh(job).attempts == 1  # and not taken up again
+        assert "Traceback" not in worker.text()
+    finally:
+        worker.stop()
 
 
 @pytest.fixture

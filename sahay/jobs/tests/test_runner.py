@@ -9,9 +9,10 @@ import pytest
 
 from sahay.jobs import runner
 from sahay.jobs.models import Job
+from sahay.jobs.tests.kinds import TEST_TIME_LIMIT
 
 
-@runner.job("test-count")
+@runner.job("test-count", time_limit=TEST_TIME_LIMIT, title="test work")
 def count_to(job: Job, progress: runner.Progress) -> None:
     total = job.arguments["to"]
     for done in range(1, total + 1):
@@ -76,7 +77,7 @@ def test_with_a_broker_the_job_goes_to_celery(
     assert job.status == Job.Status.DONE
 
 
-@runner.job("test-flaky")
+@runner.job("test-flaky", time_limit=TEST_TIME_LIMIT, title="test work")
 def flaky(job: Job, progress: runner.Progress) -> None:
     """Loses the database for its first `failures` runs, as if the server restarted under it."""
     from django.db import OperationalError
