@@ -18,7 +18,6 @@ from benchmarks.hostile import DEFAULT_BROKER, SMALL_LIMITS, SMALL_SIZES, Bench,
 COSTLY = ("row-jump", "shared-strings-bomb", "columns-flood")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the import limits of branch i15-imports")
 def test_every_hostile_file_is_refused_within_the_bounds_through_the_page_the_command_and_a_worker(
     tmp_path: Path,
 ) -> None:
