@@ -11,7 +11,6 @@ from sahay.cases.models import GlassAccess
 from sahay.cases.services.glass import break_glass
 from sahay.cases.tests.conftest import CaseWorld
 
-ITEM_17 = "Issue 15, item 17: a break-the-glass reason of repeated characters is accepted"
 EMPTY_REASONS = [
     "aaaaaaaaaaaaaaa",
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -23,7 +22,6 @@ EMPTY_REASONS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_17)
 @pytest.mark.parametrize("reason", EMPTY_REASONS)
 def test_a_reason_that_says_nothing_is_refused(case_world: CaseWorld, reason: str) -> None:
     with pytest.raises(ValidationError) as refused:
@@ -32,7 +30,6 @@ def test_a_reason_that_says_nothing_is_refused(case_world: CaseWorld, reason: st
     assert not GlassAccess.objects.filter(case=case_world.case, user=case_world.other_receiver_worker).exists()
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_17)
 def test_the_page_says_why_and_keeps_what_was_typed(case_world: CaseWorld, client_for) -> None:
     case = case_world.case
     client = client_for(case_world.other_receiver_worker)
