@@ -9,6 +9,7 @@ action missing from `POLICY` is allowed to nobody.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,7 @@ from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import NOTHING, scope_of
 from sahay.cases.models import Case, CaseShare, GlassAccess, Referral
+from sahay.records.models import Person
 
 
 class Reach(StrEnum):
@@ -125,6 +127,13 @@ def visible_cases(user: User, action: CaseAction = CaseAction.SEE_SUMMARY) -> Qu
         if permits(user, action, frozenset({reach})):
             allowed |= conditions[reach]
     return Case.objects.filter(allowed)
+
+
+def may_change_children(user: User, people: Iterable[Person]) -> bool:
+    """A write to a person record (merging it, undoing a merge) reaches the child of every case of that person:
+    it needs the right to change each of those cases, open or closed. People without a case are not asked."""
+    cases = Case.objects.filter(person__in=[person.pk for person in people])
+    return not cases.exclude(pk__in=visible_cases(user, CaseAction.CHANGE).values("pk")).exists()
 
 
 def reaches_of(user: User, case: Case) -> frozenset[Reach]:

@@ -20,7 +20,6 @@ from sahay.records.merging import people_merge, people_merge_undo
 from sahay.records.models import Person, PersonMerge
 from sahay.records.services import person_save
 
-ITEM_2 = "Issue 15, item 2: merging asks only the right to record data, not the case policy"
 DECOY_NAME = "Decoy Adult"
 DECOY_CONTACT = "+66 2 999 9999 (decoy)"
 
@@ -45,7 +44,6 @@ def close(case_world: CaseWorld) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_2)
 def test_a_partner_cannot_move_an_open_childs_case_onto_a_decoy_through_the_page(case_world, client_for) -> None:
     case, child = case_world.case, case_world.case.person
     fake = decoy(case_world)
@@ -64,7 +62,6 @@ def test_a_partner_cannot_move_an_open_childs_case_onto_a_decoy_through_the_page
     assert shown == {"child"}  # labels only: no name in the test output
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_2)
 @pytest.mark.parametrize("closed", [False, True], ids=["open case", "closed case"])
 @pytest.mark.parametrize("child_side", ["merged", "kept"])
 def test_the_merge_service_refuses_whoever_may_not_change_the_case(case_world, closed, child_side) -> None:
@@ -79,7 +76,6 @@ def test_the_merge_service_refuses_whoever_may_not_change_the_case(case_world, c
     assert Case.objects.get(pk=case_world.case.pk).person == child
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_2)
 def test_undoing_a_merge_of_a_case_child_asks_the_case_policy_too(case_world) -> None:
     child, fake = case_world.case.person, decoy(case_world)
     # The case's supervisor may change the case: the merge goes through.
