@@ -51,6 +51,10 @@ class Notice(models.Model):
         REFERRAL_ANSWERED = "referral_answered", _("referral answered")
         FOLLOW_UP_DUE = "follow_up_due", _("follow-up due")
         BREAK_GLASS = "break_glass", _("emergency access to your organisation's case")
+        CONSENT_WITHDRAWN = (
+            "consent_withdrawn",
+            _("consent withdrawn: the child's identity is no longer shared with you"),
+        )
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=30, choices=Kind.choices)

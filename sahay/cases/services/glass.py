@@ -17,7 +17,7 @@ from sahay.audit.models import AuditAction
 from sahay.cases.models import Case, GlassAccess, Notice
 from sahay.cases.policy import CaseAccess
 from sahay.cases.services.common import audit_case
-from sahay.cases.services.referrals import notify, supervisors_of
+from sahay.cases.services.notices import notify, supervisors_of
 
 MINIMUM_REASON_LENGTH = 15
 # A reason must say something: at least this many different words of two letters or more. A word is a run of
