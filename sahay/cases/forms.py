@@ -38,7 +38,8 @@ class CaseRegisterForm(forms.Form):
         required=False,
         help_text=_(
             "For example from an awareness session: the case uses their record, and the fields below "
-            "about the child are not needed."
+            "about the child are not needed. A case worker's case on a registered child is opened by a case "
+            "supervisor, who is sent your request."
         ),
     )
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
@@ -272,3 +273,13 @@ class ShareForm(forms.Form):
     def __init__(self, *args: Any, case_workers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = case_workers  # type: ignore[attr-defined]
+
+
+class CaseRequestAnswerForm(forms.Form):
+    grant = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("yes", _("Grant: open the case")), ("no", _("Refuse"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note to the case worker"), required=False, widget=TEXT)

@@ -9,17 +9,20 @@ action missing from `POLICY` is allowed to nobody.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.accounts.scope import NOTHING, scope_of
-from sahay.cases.models import Case, CaseShare, GlassAccess, Referral
+from sahay.cases.models import Case, CaseShare, Consent, GlassAccess, Referral
+from sahay.records.models import Person
 
 
 class Reach(StrEnum):
@@ -71,6 +74,33 @@ def permits(user: User, action: CaseAction, reaches: frozenset[Reach]) -> bool:
     return bool(POLICY.get(action, frozenset()) & reaches)
 
 
+def sharing_identity() -> Q:
+    """On referrals: those that share the child's identity now.
+
+    A referral shares it only while the consent behind it holds (goal 10): a consent for referral is held
+    on the case, or the referral was made without consent by an override and no consent for referral was
+    withdrawn since. A withdrawal ends the sharing at once, for accepted referrals too and on closed cases;
+    the receiver keeps the de-identified summary and the services it gives.
+    """
+    referral_consents = Consent.objects.filter(case=OuterRef("case"), purpose=Consent.Purpose.REFERRAL)
+    consent_held = Exists(referral_consents.filter(withdrawn_on__isnull=True))
+    # Since the referral: recorded after it, or (for withdrawals recorded before that time was kept) dated on
+    # or after its day.
+    referred_on = TruncDate(ExpressionWrapper(OuterRef("referred_at"), output_field=DateTimeField()))
+    withdrawn_since = Exists(
+        referral_consents.filter(
+            Q(withdrawn_at__gte=OuterRef("referred_at")) | Q(withdrawn_at__isnull=True, withdrawn_on__gte=referred_on)
+        )
+    )
+    overridden = ~Q(consent_override_reason="") & ~withdrawn_since
+    return Q(shares_identity=True) & (consent_held | overridden)
+
+
+def identity_referrals(case: Case) -> QuerySet[Referral]:
+    """The accepted referrals of the case through which a receiver sees the child's identity now."""
+    return Referral.objects.filter(case=case, status=Referral.Status.ACCEPTED).filter(sharing_identity())
+
+
 def reach_conditions(user: User) -> dict[Reach, Any]:
     """Each reach as a condition on cases (a Q or an Exists), for this user. A reach the user cannot have
     is `NOTHING`."""
@@ -87,9 +117,10 @@ def reach_conditions(user: User) -> dict[Reach, Any]:
         )
         if not supervises:
             accepted = accepted.filter(assigned_to=user)
-        # The two receiver reaches exclude each other, so each can be tested alone.
-        conditions[Reach.RECEIVER] = Exists(accepted.filter(shares_identity=False))
-        conditions[Reach.RECEIVER_IDENTITY] = Exists(accepted.filter(shares_identity=True))
+        # The two receiver reaches exclude each other, so each can be tested alone. A referral whose identity
+        # sharing the consent no longer covers gives the de-identified reach only.
+        conditions[Reach.RECEIVER] = Exists(accepted.filter(~sharing_identity()))
+        conditions[Reach.RECEIVER_IDENTITY] = Exists(accepted.filter(sharing_identity()))
     if supervises:
         conditions[Reach.SUPERVISOR] = Q(organisation=user.organisation_id)
     conditions[Reach.GLASS] = Exists(
@@ -125,6 +156,13 @@ def visible_cases(user: User, action: CaseAction = CaseAction.SEE_SUMMARY) -> Qu
         if permits(user, action, frozenset({reach})):
             allowed |= conditions[reach]
     return Case.objects.filter(allowed)
+
+
+def may_change_children(user: User, people: Iterable[Person]) -> bool:
+    """A write to a person record (merging it, undoing a merge) reaches the child of every case of that person:
+    it needs the right to change each of those cases, open or closed. People without a case are not asked."""
+    cases = Case.objects.filter(person__in=[person.pk for person in people])
+    return not cases.exclude(pk__in=visible_cases(user, CaseAction.CHANGE).values("pk")).exists()
 
 
 def reaches_of(user: User, case: Case) -> frozenset[Reach]:

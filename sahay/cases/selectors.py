@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
-from sahay.cases.models import Case, FollowUp, Notice, Referral
+from sahay.cases.models import Case, CaseRequest, FollowUp, Notice, Referral
 from sahay.cases.policy import visible_cases
-from sahay.records.models import TrackedItem
+from sahay.records.models import Person, TrackedItem
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,29 @@ def referral_for_answer(*, user: User, public_id: str) -> Referral | None:
     return incoming_referrals(user=user).filter(public_id=public_id).first()
 
 
+def may_open_registered_child(user: User) -> bool:
+    """Case supervisors open a case on a child already registered themselves; case workers ask them."""
+    return user.has_perm(Right.SUPERVISE_CASES.permission)
+
+
+def case_requests_for(*, user: User) -> QuerySet[CaseRequest]:
+    """The requests to open a case a supervisor answers: their organisation's, waiting ones first; each says
+    whether a child of the organisation has the code."""
+    if not (may_open_registered_child(user) and user.organisation_id):
+        return CaseRequest.objects.none()
+    registered = Person.objects.filter(
+        organisation=OuterRef("organisation"), code=OuterRef("code"), merged_into__isnull=True
+    )
+    return (
+        CaseRequest.objects.filter(organisation=user.organisation_id)
+        .select_related("requested_by", "case_worker", "case")
+        .annotate(child_found=Exists(registered))
+        .order_by("-status", "-requested_at", "-pk")
+    )
+
+
 def notice_list(*, user: User) -> QuerySet[Notice]:
-    return Notice.objects.filter(recipient=user).select_related("case__person", "referral")
+    return Notice.objects.filter(recipient=user).select_related("case__person", "referral", "case_request")
 
 
 def unread_notice_count(user: User) -> int:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sahay.cases.views import care, cases, legal, referrals
+from sahay.cases.views import care, cases, legal, referrals, requests
 
 urlpatterns = [
     path("", cases.case_list_page, name="case_list"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("referrals/", referrals.referral_inbox, name="referral_inbox"),
     path("referrals/<str:referral_id>/", referrals.referral_answer_page, name="referral_answer"),
     path("notices/", cases.notice_list_page, name="notice_list"),
+    path("requests/", requests.case_request_inbox, name="case_request_inbox"),
+    path("requests/<str:request_id>/", requests.case_request_answer_page, name="case_request_answer"),
     path("<str:public_id>/", cases.case_detail, name="case_detail"),
     path("<str:public_id>/edit/", cases.case_edit, name="case_edit"),
     path("<str:public_id>/close/", cases.case_close_page, name="case_close"),

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from sahay.accounts.models import User
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
+from sahay.cases.errors import CaseChildProtected
 from sahay.cases.models import Case
+from sahay.cases.policy import may_change_children
 from sahay.records.models import (
     Activity,
     Household,
@@ -79,7 +81,8 @@ def people_merge(
     A participation in an activity both took part in, or a membership of a household both belong to, is kept
     once: the duplicate row is removed and its data kept on the merge so that undoing recreates it (the kept
     participation takes "attended" and "completed" from either). Two open cases are refused: a case worker
-    closes one first.
+    closes one first. When either is the child of a case, the case policy decides: only those who may change
+    every such case, open or closed, merge them.
     """
     require_capture_scope(merged_by, keep.organisation)
     require_capture_scope(merged_by, merge.organisation)
@@ -89,6 +92,9 @@ def people_merge(
         # Lock both records, then check them as they are now.
         locked = {person.pk: person for person in Person.objects.select_for_update().filter(pk__in=[keep.pk, merge.pk])}
         keep, merge = locked.get(keep.pk, keep), locked.get(merge.pk, merge)
+        # Either side may be a case's child: their case moves, or another record's events join it.
+        if not may_change_children(merged_by, [keep, merge]):
+            raise CaseChildProtected
         _check_pair(keep, merge)
         if _cases(keep).filter(status=OPEN).exists() and _cases(merge).filter(status=OPEN).exists():
             raise ValidationError(
@@ -181,7 +187,8 @@ def people_merge_undo(
     """Put every moved row back on the merged person and recreate the rows the merge removed.
 
     Rows deleted since the merge stay deleted. Refused when the kept person was since merged into someone
-    else (undo that merge first) or when the merged person would have a second open case.
+    else (undo that merge first) or when the merged person would have a second open case; and, as a merge, for
+    whoever may not change a case of either.
     """
     require_capture_scope(undone_by, merge.organisation)
     with transaction.atomic():
@@ -189,6 +196,8 @@ def people_merge_undo(
             PersonMerge.objects.select_for_update().select_related("kept", "merged", "organisation").get(pk=merge.pk)
         )
         kept, merged = merge.kept, merge.merged
+        if not may_change_children(undone_by, [kept, merged]):
+            raise CaseChildProtected
         if merge.undone_at is not None:
             raise ValidationError(_("This merge was already undone."))
         if kept.merged_into_id is not None:

@@ -137,6 +137,8 @@ EXPECTED: dict[str, Expectation] = {
     "referral_inbox": Expectation(set()),
     "referral_answer": Expectation(set(), lambda data: {"referral_id": "no-such-referral"}),
     "notice_list": Expectation(set()),
+    "case_request_inbox": Expectation(set()),
+    "case_request_answer": Expectation(set(), lambda data: {"request_id": "no-such-request"}),
     "case_break_glass": Expectation(set(), lambda data: {"public_id": "no-such-case"}),
     # Reporting: a country's review is for its country's staff; a draft programme report for all-country staff.
     "report_list": Expectation(FIGURE_ROLES | {"donor_viewer"}),

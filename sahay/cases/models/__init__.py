@@ -6,11 +6,13 @@ from sahay.cases.models.cases import Case
 from sahay.cases.models.documents import Attachment
 from sahay.cases.models.legal import Hearing, LegalCase
 from sahay.cases.models.referrals import Referral
+from sahay.cases.models.requests import CaseRequest
 
 __all__ = [
     "Assessment",
     "Attachment",
     "Case",
+    "CaseRequest",
     "CaseShare",
     "Consent",
     "FollowUp",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sahay.cases.models.care import FollowUp
 from sahay.cases.models.cases import Case
 from sahay.cases.models.referrals import Referral
+from sahay.cases.models.requests import CaseRequest
 from sahay.core.encryption import EncryptedTextField
 
 
@@ -51,11 +52,19 @@ class Notice(models.Model):
         REFERRAL_ANSWERED = "referral_answered", _("referral answered")
         FOLLOW_UP_DUE = "follow_up_due", _("follow-up due")
         BREAK_GLASS = "break_glass", _("emergency access to your organisation's case")
+        CONSENT_WITHDRAWN = (
+            "consent_withdrawn",
+            _("consent withdrawn: the child's identity is no longer shared with you"),
+        )
+        CASE_REQUESTED = "case_requested", _("a case worker asks to open a case")
+        CASE_REQUEST_ANSWERED = "case_request_answered", _("your request to open a case was answered")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # A request to open a case has no case until it is granted.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    case_request = models.ForeignKey(CaseRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)

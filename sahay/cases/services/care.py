@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from sahay.accounts.models import User
 from sahay.audit.models import AuditAction
-from sahay.cases.models import Assessment, Case, Consent, FollowUp, PlanGoal
-from sahay.cases.policy import CaseAction
+from sahay.cases.models import Assessment, Case, Consent, FollowUp, Notice, PlanGoal
+from sahay.cases.policy import CaseAction, identity_referrals
 from sahay.cases.services.cases import case_workers_of
 from sahay.cases.services.common import audit_case, require, require_open
+from sahay.cases.services.notices import notify, supervisors_of
 from sahay.records.models import Household, Service
 from sahay.records.services import service_save
 
@@ -52,7 +53,11 @@ def consent_record(
 def consent_withdraw(
     *, consent: Consent, withdrawn_by: User, withdrawn_on: date, request: HttpRequest | None = None
 ) -> Consent:
-    """A withdrawal takes effect at once: from now on the consent no longer counts for anything."""
+    """A withdrawal takes effect at once: from now on the consent no longer counts for anything.
+
+    What it granted ends with it, through the case policy: a referral's receiver no longer sees the child's
+    identity (policy.sharing_identity). The receivers who lose it, its case worker and supervisors, are told.
+    """
     case = consent.case
     require(withdrawn_by, case, CaseAction.CHANGE)
     if consent.withdrawn_on is not None:
@@ -60,9 +65,16 @@ def consent_withdraw(
     if withdrawn_on < consent.given_on or withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": _("Give a date from %(given)s to today.") % {"given": consent.given_on}})
     with transaction.atomic():
-        consent.withdrawn_on, consent.withdrawn_by = withdrawn_on, withdrawn_by
-        consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+        sharing = set(identity_referrals(case))
+        consent.withdrawn_on, consent.withdrawn_by, consent.withdrawn_at = withdrawn_on, withdrawn_by, timezone.now()
+        consent.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawn_at"])
         audit_case(case, AuditAction.CONSENT_WITHDRAWN, withdrawn_by, request, detail={"purpose": consent.purpose})
+        for referral in sorted(sharing - set(identity_referrals(case)), key=lambda referral: referral.pk):
+            receivers = [
+                *([referral.assigned_to] if referral.assigned_to else []),
+                *supervisors_of(referral.to_organisation),
+            ]
+            notify(receivers, Notice.Kind.CONSENT_WITHDRAWN, case, referral=referral)
     return consent
 
 

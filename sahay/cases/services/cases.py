@@ -18,6 +18,7 @@ from sahay.accounts.selectors import users_holding
 from sahay.audit.models import AuditAction
 from sahay.cases.models import Case, CaseShare
 from sahay.cases.policy import CaseAccess, CaseAction
+from sahay.cases.selectors import may_open_registered_child
 from sahay.cases.services.common import audit_case, claim_version, require, require_open
 from sahay.core.models import Organisation
 from sahay.records.models import Person, PersonRole
@@ -66,8 +67,15 @@ def case_register(
     summary: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
-    """Open a case for a child of the organisation: a known person, or a new one registered with it."""
+    """Open a case for a child of the organisation: a known person, or a new one registered with it.
+
+    A case on a child already registered is opened by a case supervisor: a case worker asks one
+    (services/requests.py), so that a case worker reaches a child only through an assignment, a share or a
+    referral.
+    """
     if not (registered_by.has_perm(Right.WORK_CASES.permission) and registered_by.organisation_id == organisation.pk):
+        raise PermissionDenied
+    if person is not None and not may_open_registered_child(registered_by):
         raise PermissionDenied
     errors: dict[str, str] = {}
     if (person is None) == (new_child is None):

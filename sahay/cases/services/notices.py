@@ -1,18 +1,36 @@
-"""In-app notices: follow-ups falling due, and marking notices read."""
+"""In-app notices: sending them, follow-ups falling due, and marking notices read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sahay.accounts.models import User
+from sahay.accounts.rights import Right
+from sahay.accounts.selectors import users_holding
 from sahay.cases.models import Case, FollowUp, Notice
+from sahay.core.models import Organisation
 
 # A visit is announced this many days before it is due.
 DUE_SOON_DAYS = 2
+
+
+def supervisors_of(organisation: Organisation) -> QuerySet[User]:
+    return users_holding(Right.SUPERVISE_CASES).filter(organisation=organisation)
+
+
+def notify(recipients: Iterable[User], kind: str, case: Case | None, **links: object) -> None:
+    """One notice per recipient, however often they are named."""
+    Notice.objects.bulk_create(
+        [
+            Notice(recipient=user, kind=kind, case=case, **links)
+            for user in {user.pk: user for user in recipients}.values()
+        ]
+    )
 
 
 def follow_up_notices_send(*, today: date | None = None, user: User | None = None) -> int:

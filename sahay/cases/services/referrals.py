@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
-from sahay.accounts.selectors import users_holding
 from sahay.audit.models import AuditAction
 from sahay.cases.models import Case, Consent, Notice, Referral
 from sahay.cases.policy import CaseAction
 from sahay.cases.services.care import has_consent
 from sahay.cases.services.cases import case_workers_of
 from sahay.cases.services.common import audit_case, require
+from sahay.cases.services.notices import notify, supervisors_of
 from sahay.core.models import Organisation
-
-
-def supervisors_of(organisation: Organisation) -> QuerySet[User]:
-    return users_holding(Right.SUPERVISE_CASES).filter(organisation=organisation)
-
-
-def notify(recipients: Iterable[User], kind: str, case: Case, **links: object) -> None:
-    """One notice per recipient, however often they are named."""
-    Notice.objects.bulk_create(
-        [
-            Notice(recipient=user, kind=kind, case=case, **links)
-            for user in {user.pk: user for user in recipients}.values()
-        ]
-    )
 
 
 def case_refer(

@@ -30,6 +30,8 @@ CASE_LIST_PAGES = {
     "referral_answer",
     "notice_list",
     "case_break_glass",
+    "case_request_inbox",
+    "case_request_answer",
 }
 
 

@@ -303,9 +303,10 @@ def test_case_pages_carry_no_code_or_name_in_their_urls(case_world) -> None:
 
 
 def test_a_child_already_registered_gets_a_case_on_their_own_record(case_world, client_for) -> None:
+    """A case supervisor opens it directly (a case worker asks one: test_case_requests)."""
     from sahay.records.services import person_save
 
-    worker = case_world.worker
+    worker, supervisor = case_world.worker, case_world.supervisor
     child = person_save(saved_by=worker, organisation=worker.organisation, code="TH-K-77", sex="female")
     form = {
         "code": "TH-K-77",
@@ -317,7 +318,7 @@ def test_a_child_already_registered_gets_a_case_on_their_own_record(case_world, 
         "opened_on": "2017-04-01",
         "case_worker": worker.pk,
     }
-    client = client_for(worker)
+    client = client_for(supervisor)
     missing = client.post(reverse("case_register"), {**form, "code": "TH-K-78"})
     assert b"No child of your organisation has this code" in missing.content
     assert client.post(reverse("case_register"), form).status_code == 302

@@ -25,6 +25,7 @@ from sahay.cases.selectors import (
     age_band,
     case_find_for_emergency,
     case_list,
+    may_open_registered_child,
     notice_list,
 )
 from sahay.cases.services.cases import (
@@ -40,6 +41,7 @@ from sahay.cases.services.cases import (
 )
 from sahay.cases.services.glass import break_glass
 from sahay.cases.services.notices import follow_up_notices_send, notices_mark_read
+from sahay.cases.services.requests import case_request_make
 from sahay.cases.views.common import case_form_page, case_page, case_url, fetch
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
 from sahay.records.models import Person
@@ -105,6 +107,31 @@ def case_register_page(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         known = None
+        if data["already_registered"] and not may_open_registered_child(user):
+            # A case worker asks a supervisor: the answer is the same whether a child has the code or not.
+            try:
+                case_request_make(
+                    requested_by=user,
+                    organisation=user.organisation,
+                    code=data["code"],
+                    intake=data["intake"],
+                    exploitation=data["exploitation"],
+                    opened_on=data["opened_on"],
+                    child_role=data["child_role"],
+                    case_worker=data["case_worker"],
+                    summary=data["summary"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+                return render(request, "cases/case_register.html", {"form": form})
+            messages.success(
+                request,
+                _(
+                    "Your request was sent to your supervisor. If a child of your organisation has this code, "
+                    "a case supervisor opens the case; you are told in your notices either way."
+                ),
+            )
+            return redirect("case_list")
         if data["already_registered"]:
             known = Person.objects.filter(organisation=user.organisation, code=data["code"].strip()).first()
             if known is None:

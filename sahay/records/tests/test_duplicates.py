@@ -66,6 +66,12 @@ def nepal_staff(make_user, nepal):
     return make_user("partner_staff", organisation=nepal, username="staff-np")
 
 
+@pytest.fixture
+def nepal_supervisor(make_user, nepal):
+    """Merging a child who has a case needs the right to change the case (issue 15, item 2)."""
+    return make_user("case_supervisor", organisation=nepal, username="supervisor-np")
+
+
 def child(user, organisation, code, *, name="", sex="female", born=date(2008, 5, 1), year=None):
     return person_save(
         saved_by=user,
@@ -188,7 +194,7 @@ def test_merging_the_same_child_at_the_same_session_counts_them_once(
 
 
 def test_merging_two_records_from_different_sessions_keeps_the_figure_and_moves_everything(
-    programme, nepal_staff, nepal
+    programme, nepal_staff, nepal, nepal_supervisor
 ) -> None:
     kept = child(nepal_staff, nepal, "K", name="Sita Sharma")
     twin = person_save(
@@ -214,7 +220,7 @@ def test_merging_two_records_from_different_sessions_keeps_the_figure_and_moves_
     before = snapshot(kept, twin)
     twin_in_h = HouseholdMember.objects.get(household=household, person=twin).pk
     assert prev1(programme, nepal) == 2  # two records, two sessions: counted as two children
-    merge = people_merge(keep=kept, merge=twin, merged_by=nepal_staff, reason="Same child.")
+    merge = people_merge(keep=kept, merge=twin, merged_by=nepal_supervisor, reason="Same child.")
     # Hand-computed: one child at two sessions counts once, as two records each at one session counted twice.
     assert prev1(programme, nepal) == 1
     assert Participation.objects.get(activity=second).person == kept
@@ -225,14 +231,14 @@ def test_merging_two_records_from_different_sessions_keeps_the_figure_and_moves_
     assert merge.removed["memberships"] == [{"id": twin_in_h, "household": household.pk}]
     assert not any(rows for rows in snapshot(twin).values()), "the merged record keeps no events"
 
-    people_merge_undo(merge=merge, undone_by=nepal_staff)
+    people_merge_undo(merge=merge, undone_by=nepal_supervisor)
     assert snapshot(kept, twin) == before
     assert prev1(programme, nepal) == 2
     merge.refresh_from_db()
     twin.refresh_from_db()
-    assert merge.undone_by == nepal_staff and twin.merged_into is None
+    assert merge.undone_by == nepal_supervisor and twin.merged_into is None
     with pytest.raises(ValidationError, match="already undone"):
-        people_merge_undo(merge=merge, undone_by=nepal_staff)
+        people_merge_undo(merge=merge, undone_by=nepal_supervisor)
 
 
 def test_undoing_a_merge_recreates_the_removed_participation_exactly(
@@ -249,14 +255,14 @@ def test_undoing_a_merge_recreates_the_removed_participation_exactly(
     assert prev1(programme, nepal) == 10
 
 
-def test_two_open_cases_are_refused(programme, nepal_staff, nepal) -> None:
+def test_two_open_cases_are_refused(programme, nepal_staff, nepal, nepal_supervisor) -> None:
     one, other = child(nepal_staff, nepal, "A"), child(nepal_staff, nepal, "B")
     for person in (one, other):
         Case.objects.create(
             person=person, organisation=nepal, intake="outreach", exploitation="other", opened_on=date(2017, 2, 1)
         )
     with pytest.raises(ValidationError, match="Both have an open case"):
-        people_merge(keep=one, merge=other, merged_by=nepal_staff, reason="Same child.")
+        people_merge(keep=one, merge=other, merged_by=nepal_supervisor, reason="Same child.")
     assert not PersonMerge.objects.exists()
 
 

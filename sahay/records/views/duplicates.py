@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sahay.accounts.decorators import right_required
 from sahay.accounts.rights import Right
+from sahay.cases.errors import CaseChildProtected
 from sahay.core.pages import AuthenticatedRequest, add_service_errors
 from sahay.records.duplicates import duplicate_candidates
 from sahay.records.forms import correction_reason_field
@@ -119,6 +120,8 @@ def person_merge(request: AuthenticatedRequest, keep_id: str, merge_id: str) -> 
             )
         except ValidationError as error:
             add_service_errors(form, error)
+        except CaseChildProtected as refused:
+            form.add_error(None, str(refused.message))
         except PermissionDenied:
             form.add_error(None, _("You may not merge people of this organisation."))
         else:
@@ -169,6 +172,8 @@ def person_merge_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
+    except CaseChildProtected as refused:
+        messages.error(request, str(refused.message))
     except PermissionDenied:
         messages.error(request, _("You may not undo merges of this organisation."))
     else:
