@@ -6,7 +6,6 @@ uploader), must answer `Cache-Control: no-store`, whatever it shows.
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -28,7 +27,6 @@ def reader_of(name: str, role_users, matrix_data) -> User | None:  # noqa: F811
     return getattr(role_users, allowed[0]) if allowed else None
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 11: pages with person-level data are sent without no-store")
 def test_every_signed_in_page_is_never_stored(role_users, matrix_data, client_for) -> None:  # noqa: F811
     stored = {}
     for name, expectation in sorted(EXPECTED.items()):
@@ -43,7 +41,6 @@ def test_every_signed_in_page_is_never_stored(role_users, matrix_data, client_fo
     assert stored == {}
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 11: refusals and redirects are sent without no-store")
 def test_refusals_and_the_sign_in_redirect_are_not_stored_either(role_users, matrix_data, client_for) -> None:  # noqa: F811
     refused = client_for(role_users.donor_viewer).get(reverse("audit_log"))
     assert refused.status_code == 403
