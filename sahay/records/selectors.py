@@ -120,8 +120,7 @@ def sees_identity(user: User, person: Person | Household) -> bool:
         if cases.exists():
             return any(CaseAccess.of(user, case).may(CaseAction.SEE_IDENTITY) for case in cases)
         return user.organisation_id is not None and user.organisation_id == person.organisation_id
-    people = with_identity(user=user, people=Person.objects.filter(pk=person.pk))
-    return bool(people.values_list("identity_shown", flat=True).first())
+    return Person.objects.filter(pk=person.pk).filter(identity_condition(user)).exists()
 
 
 def birth_year_of(person: Person) -> int | None:
