@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "sahay.core.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Issue 15, item 11 (goal 25): every answer after the static files is `no-store`, redirects and refusals too.
+    "sahay.core.caching.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -51,6 +51,7 @@ ALLOWED_KEYS = {
         "sex",
         "birth_date",
         "birth_year_estimated",
+        "birth_year",
         "country",
         "area",
         "roles",

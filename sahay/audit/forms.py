@@ -1,4 +1,4 @@
-"""The audit page's filter form (read from the query string)."""
+"""The audit page's filter form (posted, then kept in the session: never in the query string)."""
 
 from __future__ import annotations
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_http_methods
 
 from sahay.accounts.decorators import right_required
 from sahay.accounts.models import User
@@ -17,10 +18,23 @@ from sahay.audit.selectors import audit_entry_list
 from sahay.audit.services import audit_record
 from sahay.core.pages import AuthenticatedRequest, paginate
 
+# The filters travel by POST and stay in the session, so a child's code never appears in a URL, a browser's
+# history or a server log (goal 25); the page's own links carry only the page number.
+FILTERS_KEY = "audit:filters"
+
 
 @right_required(Right.VIEW_AUDIT)
+@require_http_methods(["GET", "POST"])
 def audit_log(request: AuthenticatedRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
+    if request.method == "POST":
+        posted = AuditFilterForm(request.POST)
+        request.session[FILTERS_KEY] = {name: request.POST.get(name, "").strip() for name in posted.fields}
+        return redirect("audit_log")
+    if "clear" in request.GET:
+        request.session.pop(FILTERS_KEY, None)
+        return redirect("audit_log")
+    kept = request.session.get(FILTERS_KEY) or None
+    form = AuditFilterForm(kept)
     entries = audit_entry_list(user=request.user, filters=form.filters() if form.is_bound else None)
     return render(
         request,

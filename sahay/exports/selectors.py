@@ -219,7 +219,10 @@ def _activities(user: User) -> tuple[list[str], Iterator[Row]]:
 
 def _participations(user: User) -> tuple[list[str], Iterator[Row]]:
     participations = (
-        Participation.objects.filter(activity__in=activity_list(user=user).values("pk"))
+        # Another organisation's people are left out, as the API leaves them out: the activities export counts them.
+        Participation.objects.filter(
+            activity__in=activity_list(user=user).values("pk"), person__in=person_list(user=user).values("pk")
+        )
         .select_related("activity__organisation", "activity__country", "person")
         .order_by("activity__date", "activity_id", "person__code")
     )

@@ -21,6 +21,7 @@ from sahay.figures.progress import Figure, expected_share
 from sahay.figures.sources import FigureSources, scope_restriction, window_of
 from sahay.frameworks.models import Indicator, Programme, Strategy, Target
 from sahay.records.models import Activity, AggregateReach, ExternalOrganisation, Household, Person, TrackedItem
+from sahay.records.selectors import household_list, person_list
 
 
 def aggregate_entry_list(*, user: User, search: str = "") -> QuerySet[AggregateEntry]:
@@ -160,6 +161,15 @@ class RecordBehind:
     url: str
 
 
+@dataclass(frozen=True)
+class RecordsBehind:
+    """A page of the records behind a figure that the user may list, and how many others it counts."""
+
+    page: Page[int] | None
+    records: list[RecordBehind]
+    of_other_organisations: int = 0
+
+
 SUBJECT_MODELS = {
     "unique_people": "person",
     "unique_households": "household",
@@ -178,11 +188,11 @@ def records_behind(
     period: Period,
     cumulative: bool,
     page: str | None = None,
-) -> tuple[Page[int] | None, list[RecordBehind]]:
+) -> RecordsBehind:
     """The records a figure counts (codes and opaque ids only), within the user's scope, a page at a time."""
     rule = CountingRule.parse(indicator.counting_rule)
     if rule.count == "percentage" or indicator.source != Indicator.Source.RECORDS:
-        return None, []
+        return RecordsBehind(None, [])
     window = window_of(indicator.programme, period, cumulative)
     events = qualifying_events(rule, start=window.start, end=window.end, today=timezone.localdate()).filter(
         scope_restriction(scope_of(user))
@@ -190,11 +200,21 @@ def records_behind(
     if country is not None:
         events = events.filter(_country=country.pk)
     subject_ids = sorted(set(events.order_by().values_list("_subject", flat=True)))
+    kind = SUBJECT_MODELS[rule.count]
+    others = 0
+    if kind in LISTED_IN_SCOPE:
+        # People and households of another organisation (served by one in scope) are counted, never named by
+        # code: only those the record lists show the user are listed, as the API does (goal 2).
+        listed = set(LISTED_IN_SCOPE[kind](user=user).filter(pk__in=subject_ids).values_list("pk", flat=True))
+        others = len(subject_ids) - len(listed)
+        subject_ids = [subject for subject in subject_ids if subject in listed]
     subjects_page = Paginator(subject_ids, RECORDS_PER_PAGE).get_page(page)
-    return subjects_page, _labels(rule.count, list(subjects_page.object_list))
+    return RecordsBehind(subjects_page, _labels(rule.count, list(subjects_page.object_list)), others)
 
 
 RECORDS_PER_PAGE = 200
+# The subjects that belong to an organisation, and the lists that say which of them the user may see.
+LISTED_IN_SCOPE = {"person": person_list, "household": household_list}
 
 
 def _labels(count: str, subjects: list[int]) -> list[RecordBehind]:

@@ -194,7 +194,7 @@ def figure_records(request: AuthenticatedRequest, code: str) -> HttpResponse:
         raise Http404
     period = _chosen_period(request, request.user, programme)
     cumulative = request.GET.get("view") == "cumulative"
-    page, records = records_behind(
+    behind = records_behind(
         user=request.user,
         indicator=indicator,
         country=country,
@@ -213,8 +213,9 @@ def figure_records(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "country": country,
             "period": period,
             "cumulative": cumulative,
-            "records": records,
-            "page": page,
+            "records": behind.records,
+            "page": behind.page,
+            "of_other_organisations": behind.of_other_organisations,
             "breakdown": breakdown,
             "periods": programme_periods(programme),
         },

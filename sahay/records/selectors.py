@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TypeVar
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 
 from sahay.accounts.models import User
 from sahay.accounts.rights import Right
-from sahay.accounts.scope import scope_of
+from sahay.accounts.scope import NOTHING, scope_of
 from sahay.core.models import Organisation
 from sahay.records.models import Activity, ExternalOrganisation, Household, Person, Service, TrackedItem
 
@@ -85,20 +85,49 @@ def capture_organisations(*, user: User) -> QuerySet[Organisation]:
     return scope_of(user).filter(Organisation.objects.filter(is_active=True), organisation_field="pk")
 
 
-def sees_identity(user: User, person: Person | Household) -> bool:
-    """Names, contacts and addresses: only for the organisation that serves the person, and for a child
-    with a case (or their household) only for those the case policy lets see the child's identity."""
-    from sahay.cases.models import Case
-    from sahay.cases.policy import CaseAccess, CaseAction
+def identity_condition(user: User) -> Q:
+    """The people whose identity (name, contact, address, exact date of birth) the user may see, as a condition
+    on people: the one rule, which `sees_identity` asks for one person and `with_identity` for a list.
 
+    A child with a case: those the case policy lets see the child's identity on one of the child's cases.
+    Anyone else: the organisation that serves the person.
+    """
+    from sahay.cases.models import Case
+    from sahay.cases.policy import CaseAction, visible_cases
+
+    has_case = Exists(Case.objects.filter(person=OuterRef("pk")))
+    through_a_case = Exists(visible_cases(user, CaseAction.SEE_IDENTITY).filter(person=OuterRef("pk")))
+    own = Q(organisation_id=user.organisation_id) if user.organisation_id is not None else NOTHING
+    return (Q(has_case) & Q(through_a_case)) | (~Q(has_case) & own)
+
+
+def with_identity(*, user: User, people: QuerySet[Person]) -> QuerySet[Person]:
+    """The people, each annotated `identity_shown`: whether the user may see their identity."""
+    return people.annotate(identity_shown=ExpressionWrapper(identity_condition(user), output_field=BooleanField()))
+
+
+def sees_identity(user: User, person: Person | Household) -> bool:
+    """Names, contacts, addresses and exact dates of birth: only for the organisation that serves the person,
+    and for a child with a case (or their household) only for those the case policy lets see the child's
+    identity."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
     if isinstance(person, Household):
-        cases = Case.objects.filter(person__memberships__household=person)
-    else:
-        cases = Case.objects.filter(person=person)
-    cases = cases.select_related("organisation")
-    if cases.exists():
-        return any(CaseAccess.of(user, case).may(CaseAction.SEE_IDENTITY) for case in cases)
-    return user.organisation_id is not None and user.organisation_id == person.organisation_id
+        from sahay.cases.models import Case
+        from sahay.cases.policy import CaseAccess, CaseAction
+
+        cases = Case.objects.filter(person__memberships__household=person).select_related("organisation")
+        if cases.exists():
+            return any(CaseAccess.of(user, case).may(CaseAction.SEE_IDENTITY) for case in cases)
+        return user.organisation_id is not None and user.organisation_id == person.organisation_id
+    return Person.objects.filter(pk=person.pk).filter(identity_condition(user)).exists()
+
+
+def birth_year_of(person: Person) -> int | None:
+    """What someone who may not see the exact date of birth is shown: the year (known or estimated)."""
+    if person.birth_date:
+        return person.birth_date.year
+    return person.birth_year_estimated
 
 
 def probable_duplicates(

@@ -31,6 +31,7 @@ from sahay.records.models import (
 )
 from sahay.records.selectors import (
     activity_list,
+    birth_year_of,
     external_organisation_list,
     household_list,
     person_list,
@@ -259,6 +260,17 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
         max_length=MOST_ROLES,
         help_text=_("The person's roles over time. On a write, the roles given are added to those recorded."),
     )
+    birth_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The exact date of birth: identity, returned only to those who may see the person's identity (null "
+            "for anyone else, who may still write it; a null they send back keeps the date recorded)."
+        ),
+    )
+    birth_year = serializers.SerializerMethodField(
+        help_text=_("The year of birth, known or estimated: shown to everyone who sees the person.")
+    )
     name = write_only_text(IDENTITY_MAX_LENGTH, _("Stored encrypted; never returned."))
     contact = write_only_text(IDENTITY_MAX_LENGTH, _("Stored encrypted; never returned."))
     address = write_only_text(IDENTITY_MAX_LENGTH, _("Stored encrypted; never returned."))
@@ -274,6 +286,7 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
             "sex",
             "birth_date",
             "birth_year_estimated",
+            "birth_year",
             "country",
             "area",
             "roles",
@@ -285,6 +298,19 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
         extra_kwargs = {"birth_year_estimated": {"min_value": 1900, "max_value": 9999}}
         validators: list[Any] = []  # the service says which code is taken, in words
 
+    def get_birth_year(self, person: Person) -> int | None:
+        return birth_year_of(person)
+
+    def to_representation(self, instance: Person) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # A list's rows carry `identity_shown` (PersonViewSet.get_queryset); a single saved person is asked for.
+        shown = getattr(instance, "identity_shown", None)
+        if shown is None:
+            shown = sees_identity(saved_by(self), instance)
+        if not shown:
+            data["birth_date"] = None
+        return data
+
     def create(self, validated_data: dict[str, Any]) -> Person:
         roles = [RoleSpec(**role) for role in validated_data.pop("roles", [])]
         return person_save(saved_by=saved_by(self), **{"sex": Sex.UNKNOWN, **validated_data}, roles=roles)
@@ -292,6 +318,9 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
     def update(self, instance: Person, validated_data: dict[str, Any]) -> Person:
         user = saved_by(self)
         refuse_hidden_identity(user, instance, validated_data, PERSON_IDENTITY)
+        if validated_data.get("birth_date", False) is None and not sees_identity(user, instance):
+            # The date was not shown to this caller (null): sending the null back keeps the date recorded.
+            del validated_data["birth_date"]
         roles = [RoleSpec(**role) for role in validated_data.pop("roles", [])]
         kept = current_values(instance, PERSON_FACTS + PERSON_IDENTITY)
         return person_save(saved_by=user, person=instance, **{**kept, **validated_data}, roles=roles)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import IntegerField, Model, QuerySet
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -55,7 +56,7 @@ from sahay.records.models import (
     Person,
     Service,
 )
-from sahay.records.selectors import service_list
+from sahay.records.selectors import service_list, with_identity
 from sahay.records.services import (
     MERGED_MESSAGE,
     Attendance,
@@ -205,11 +206,15 @@ class PersonViewSet(
     queryset = Person.objects.none()  # names the model for the schema; get_queryset gives the rows
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
-    ordering_fields = ["code", "created_at", "birth_date"]
+    # Not by the exact date of birth: sorting beside people of known dates would tell a hidden date.
+    ordering_fields = ["code", "created_at", "birth_year"]
     ordering = ["-created_at", "pk"]
 
     def get_queryset(self) -> QuerySet[Person]:
-        return visible_people(self).prefetch_related("roles")
+        people = with_identity(user=self.user, people=visible_people(self)).annotate(
+            birth_year=Coalesce(ExtractYear("birth_date"), "birth_year_estimated", output_field=IntegerField())
+        )
+        return people.prefetch_related("roles")
 
 
 class HouseholdViewSet(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -49,6 +50,11 @@ def trail(supervisors, organisations) -> None:
     record(action=AuditAction.LOGIN_FAILED, target_kind="user", detail={"username": "mallory"})
 
 
+def filtered(client, query: dict):
+    """Filter as the page does: the filters are posted, kept in the session, and the page shown again."""
+    return client.post(reverse("audit_log"), query, follow=True)
+
+
 def labels_on(response) -> set[str]:
     return {entry.target_label for entry in response.context["page"].object_list if entry.target_label}
 
@@ -93,12 +99,12 @@ def test_newest_first_and_the_reason_is_shown_as_given(role_users, trail, client
     ],
 )
 def test_filters(role_users, trail, client_for, query, expected):
-    response = client_for(role_users.system_administrator).get(reverse("audit_log"), query)
+    response = filtered(client_for(role_users.system_administrator), query)
     assert labels_on(response) == expected
 
 
 def test_a_failed_sign_in_is_found_by_the_name_typed(role_users, trail, client_for):
-    response = client_for(role_users.system_administrator).get(reverse("audit_log"), {"user": "mallory"})
+    response = filtered(client_for(role_users.system_administrator), {"user": "mallory"})
     actions = [entry.action for entry in response.context["page"].object_list]
     assert actions == [AuditAction.LOGIN_FAILED]
 
@@ -106,11 +112,11 @@ def test_a_failed_sign_in_is_found_by_the_name_typed(role_users, trail, client_f
 def test_date_filters_take_whole_utc_days(role_users, trail, client_for):
     today = datetime.now(UTC).date()
     client = client_for(role_users.system_administrator)
-    assert len(client.get(reverse("audit_log"), {"from": today, "to": today}).context["page"].object_list) == 4
-    assert not client.get(reverse("audit_log"), {"to": today - timedelta(days=1)}).context["page"].object_list
-    assert not client.get(reverse("audit_log"), {"from": today + timedelta(days=1)}).context["page"].object_list
+    assert len(filtered(client, {"from": today, "to": today}).context["page"].object_list) == 4
+    assert not filtered(client, {"to": today - timedelta(days=1)}).context["page"].object_list
+    assert not filtered(client, {"from": today + timedelta(days=1)}).context["page"].object_list
     # An unreadable date filters on nothing rather than failing.
-    response = client.get(reverse("audit_log"), {"from": "yesterday"})
+    response = filtered(client, {"from": "yesterday"})
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 4
 
@@ -118,7 +124,8 @@ def test_date_filters_take_whole_utc_days(role_users, trail, client_for):
 def test_empty_state_and_paging(role_users, client_for):
     client = client_for(role_users.system_administrator)
     assert "No entries yet." in client.get(reverse("audit_log")).content.decode()
-    assert "No entries match" in client.get(reverse("audit_log"), {"case": "XX-1"}).content.decode()
+    assert "No entries match" in filtered(client, {"case": "XX-1"}).content.decode()
+    client.get(reverse("audit_log"), {"clear": "1"})
     for number in range(PAGE_SIZE + 3):
         record(target_kind="case", target_label=f"TH-{number:04d}")
     first = client.get(reverse("audit_log"))
@@ -182,3 +189,19 @@ def test_a_refused_sign_in_form_is_audited_without_a_user(db):
     entry = AuditEntry.objects.get(action=AuditAction.ACCESS_DENIED)
     assert (entry.actor, entry.actor_name, entry.ip) == (None, "", "127.0.0.1")
     assert entry.detail == {"path": reverse("login"), "method": "POST", "why": "csrf"}
+
+
+def test_filtering_by_a_case_code_keeps_the_code_out_of_every_url(role_users, trail, client_for):
+    client = client_for(role_users.system_administrator)
+    page = client.get(reverse("audit_log")).content.decode()
+    assert re.search(r'<form class="search" method="post"', page)
+    answer = client.post(reverse("audit_log"), {"case": "np-0007"}, follow=True)
+    assert answer.status_code == 200
+    assert labels_on(answer) == {"NP-0007"}
+    urls = [url for url, _status in answer.redirect_chain] + re.findall(
+        r'(?:href|action)="([^"]*)"', answer.content.decode()
+    )
+    assert answer.redirect_chain and not [url for url in urls if "0007" in url]
+    # The filter stays while paging, and "Clear" ends it.
+    assert labels_on(client.get(reverse("audit_log"))) == {"NP-0007"}
+    assert labels_on(client.get(reverse("audit_log"), {"clear": "1"}, follow=True)) == {"TH-0001", "NP-0007", "TH-0002"}

@@ -14,11 +14,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sahay.accounts.decorators import right_required
+from sahay.accounts.models import User
 from sahay.accounts.rights import Right
 from sahay.core.pages import AuthenticatedRequest, add_service_errors
 from sahay.records.forms import ActivityForm, AddPeopleForm, ReachForm, new_people_formset
 from sahay.records.models import Activity, Participation, Person
-from sahay.records.selectors import activity_list, capture_organisations, probable_duplicates
+from sahay.records.selectors import activity_list, capture_organisations, person_list, probable_duplicates
 from sahay.records.services import (
     Attendance,
     RoleSpec,
@@ -110,8 +111,9 @@ RECENT_ACTIVITIES = 5
 RECENT_PEOPLE = 60
 
 
-def recent_participants(activity: Activity) -> list[tuple[str, str]]:
-    """People of the organisation at its last few activities, not yet in this one: picked with a tick."""
+def recent_participants(activity: Activity, user: User) -> list[tuple[str, str]]:
+    """People of the organisation at its last few activities, not yet in this one: picked with a tick. Only
+    the organisation's own people the user sees: another organisation's are never offered by code."""
     recent = (
         Activity.objects.filter(organisation=activity.organisation)
         .exclude(pk=activity.pk)
@@ -119,7 +121,8 @@ def recent_participants(activity: Activity) -> list[tuple[str, str]]:
         .values_list("pk", flat=True)[:RECENT_ACTIVITIES]
     )
     people = (
-        Person.objects.filter(participations__activity__in=list(recent))
+        person_list(user=user)
+        .filter(organisation=activity.organisation, participations__activity__in=list(recent))
         .exclude(participations__activity=activity)
         .distinct()
         .order_by("code")[:RECENT_PEOPLE]
@@ -137,7 +140,7 @@ def activity_participants(request: AuthenticatedRequest, public_id: str) -> Http
     """
     activity = get_object_or_404(activity_list(user=request.user), public_id=public_id)
     posted = request.method == "POST"
-    add_form = AddPeopleForm(request.POST if posted else None, recent=recent_participants(activity))
+    add_form = AddPeopleForm(request.POST if posted else None, recent=recent_participants(activity, request.user))
     wanted = request.GET.get("rows", "10")
     rows = new_people_formset(int(wanted) if wanted.isdigit() else 10)(request.POST if posted else None, prefix="new")
     warnings: list[tuple[Any, list[Person]]] = []
@@ -157,7 +160,9 @@ def activity_participants(request: AuthenticatedRequest, public_id: str) -> Http
                     % {"count": count},
                 )
                 return redirect("activity_participants", activity.public_id)
-    participations = activity.participations.select_related("person").order_by("person__code")
+    # Another organisation's people who took part are counted, never shown by code (as the API leaves them out).
+    everyone = activity.participations.select_related("person").order_by("person__code")
+    participations = everyone.filter(person__in=person_list(user=request.user).values("pk"))
     return render(
         request,
         "records/activity_participants.html",
@@ -167,6 +172,7 @@ def activity_participants(request: AuthenticatedRequest, public_id: str) -> Http
             "rows": rows,
             "warnings": warnings,
             "participations": participations,
+            "of_other_organisations": everyone.count() - participations.count(),
             "reach_form": ReachForm(),
             "reach": activity.reach.all(),
             "can_edit": request.user.has_perm(Right.RECORD_DATA.permission),

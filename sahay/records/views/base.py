@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -24,9 +25,11 @@ def list_page(
     columns: dict[str, str],
     default_sort: str,
     context: dict[str, Any] | None = None,
+    on_page: Callable[[list[Any]], None] | None = None,
 ) -> HttpResponse:
     """A list with search, sort and pages. The search term travels by POST and stays in the session, so a
-    person's code never appears in a URL, a browser history or a server log."""
+    person's code never appears in a URL, a browser history or a server log. `on_page` is told which records
+    the page shows, in the transaction that renders it (to audit the read)."""
     key = f"search:{request.path}"
     if request.method == "POST":
         request.session[key] = request.POST.get("q", "").strip()
@@ -36,11 +39,15 @@ def list_page(
         return redirect(request.path)
     search = request.session.get(key, "")
     rows, sort = sort_list(request, records(user=request.user, search=search), columns, default=default_sort)
-    return render(
-        request,
-        template,
-        {"page": paginate(request, rows), "q": search, "sort": sort, "search_by_post": True, **(context or {})},
-    )
+    page = paginate(request, rows)
+    with transaction.atomic():
+        if on_page is not None:
+            on_page(list(page.object_list))
+        return render(
+            request,
+            template,
+            {"page": page, "q": search, "sort": sort, "search_by_post": True, **(context or {})},
+        )
 
 
 def save_or_show(

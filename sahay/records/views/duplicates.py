@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from sahay.records.duplicates import duplicate_candidates
 from sahay.records.forms import correction_reason_field
 from sahay.records.merging import people_merge, people_merge_undo
 from sahay.records.models import HouseholdMember, Participation, Person, PersonMerge, PersonRole, Service
+from sahay.records.reads import people_read
 from sahay.records.selectors import capture_organisations, sees_identity
 
 PAIRS_PER_PAGE = 50
@@ -63,18 +65,24 @@ def duplicate_list(request: AuthenticatedRequest) -> HttpResponse:
         if organisation is not None
         else []
     )
-    return render(
-        request,
-        "records/duplicate_list.html",
-        {
-            "organisations": organisations,
-            "organisation": organisation,
-            "page": page,
-            "rows": rows,
-            "merges": merges,
-            "undo_form": PersonMergeUndoForm(),
-        },
-    )
+    with transaction.atomic():
+        # The pairs show names: the read is audited, the people by their opaque ids.
+        shown = {person.pk: person for row in rows for person in (row["pair"].first, row["pair"].second)}
+        people_read(
+            people=shown.values(), user=request.user, what="duplicates", organisation=organisation, request=request
+        )
+        return render(
+            request,
+            "records/duplicate_list.html",
+            {
+                "organisations": organisations,
+                "organisation": organisation,
+                "page": page,
+                "rows": rows,
+                "merges": merges,
+                "undo_form": PersonMergeUndoForm(),
+            },
+        )
 
 
 def _person_in_capture_scope(request: AuthenticatedRequest, public_id: str) -> Person:

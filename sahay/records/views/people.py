@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from sahay.accounts.rights import Right
 from sahay.core.pages import AuthenticatedRequest, add_service_errors
 from sahay.records.forms import HouseholdForm, PersonForm, PersonRoleForm
 from sahay.records.models import Person
+from sahay.records.reads import people_read, person_read
 from sahay.records.selectors import capture_organisations, household_list, person_list, sees_identity
 from sahay.records.services import household_save, person_save
 from sahay.records.views.base import go, list_page, save_or_show
@@ -34,6 +36,9 @@ def people(request: AuthenticatedRequest) -> HttpResponse:
         template="records/person_list.html",
         columns={"code": "code", "sex": "sex", "organisation": "organisation__name", "created": "created_at"},
         default_sort="-created",
+        on_page=lambda shown: people_read(
+            people=shown, user=request.user, what="people", organisation=request.user.organisation, request=request
+        ),
     )
 
 
@@ -81,7 +86,7 @@ def person_create(request: AuthenticatedRequest) -> HttpResponse:
 def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     person = get_object_or_404(person_list(user=request.user), public_id=public_id)
     identity = sees_identity(request.user, person)
-    initial = {
+    recorded = {
         "organisation": person.organisation,
         "code": person.code,
         "sex": person.sex,
@@ -89,6 +94,8 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
         "birth_year_estimated": person.birth_year_estimated,
         "area": person.area,
     }
+    # The exact date of birth is identity: whoever may not see the name sees the year only.
+    initial = {**recorded, "birth_date": person.birth_date if identity else None}
     if identity:
         initial.update({field: getattr(person, field) for field in IDENTITY_FIELDS})
     can_edit = request.user.has_perm(Right.RECORD_DATA.permission)
@@ -100,6 +107,11 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     if not identity:
         for field in IDENTITY_FIELDS:
             del form.fields[field]
+        if person.birth_date:
+            form.fields["birth_date"].help_text = _(
+                "Born in %(year)s. The exact date is not shown to you: leave this empty to keep it, or give the "
+                "right date."
+            ) % {"year": person.birth_date.year}
     role_form = PersonRoleForm(request.POST if "add_role" in request.POST else None, prefix="role")
     if request.method == "POST" and can_edit:
         target_form = form if "save_person" in request.POST else role_form
@@ -107,11 +119,14 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
             try:
                 if target_form is form:
                     data = form.cleaned_data
+                    facts = _person_data(data)
+                    if not identity and not facts["birth_date"] and not facts["birth_year_estimated"]:
+                        facts["birth_date"] = person.birth_date  # not shown, not given: kept
                     kept = {field: data[field] if identity else getattr(person, field) for field in IDENTITY_FIELDS}
                     person_save(
                         saved_by=request.user,
                         person=person,
-                        **_person_data(data),
+                        **facts,
                         **kept,
                         correction_reason=data["correction_reason"],
                     )
@@ -123,7 +138,7 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
                     person_save(
                         saved_by=request.user,
                         person=person,
-                        **_person_data(initial),
+                        **_person_data(recorded),
                         **{field: getattr(person, field) for field in IDENTITY_FIELDS},
                         roles=[spec],
                         correction_reason=role_form.cleaned_data["correction_reason"],
@@ -132,20 +147,23 @@ def person_edit(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
                 return redirect("person_edit", person.public_id)
             except ValidationError as error:
                 add_service_errors(target_form, error)
-    return render(
-        request,
-        "records/person_form.html",
-        {
-            "form": form,
-            "role_form": role_form,
-            "person": person,
-            "roles": person.roles.all(),
-            "identity": identity,
-            "can_edit": can_edit,
-            "participations": person.participations.select_related("activity").order_by("-activity__date")[:50],
-            "services": person.services.order_by("-start")[:50],
-        },
-    )
+    with transaction.atomic():
+        if identity:
+            person_read(person=person, user=request.user, request=request)
+        return render(
+            request,
+            "records/person_form.html",
+            {
+                "form": form,
+                "role_form": role_form,
+                "person": person,
+                "roles": person.roles.all(),
+                "identity": identity,
+                "can_edit": can_edit,
+                "participations": person.participations.select_related("activity").order_by("-activity__date")[:50],
+                "services": person.services.order_by("-start")[:50],
+            },
+        )
 
 
 @right_required(Right.VIEW_FIGURES)
