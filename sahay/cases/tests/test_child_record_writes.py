@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from sahay.cases.models import Case
@@ -116,3 +116,26 @@ def test_a_partner_cannot_write_a_case_childs_identity_through_the_person_page(c
     child.refresh_from_db()
     unchanged = [child.name == CHILD_NAME, child.contact == ""]
     assert unchanged == [True, True]  # compared here, so no name is in the test output
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 2: person_save lets record staff change a case child's record")
+def test_a_partner_cannot_change_what_is_recorded_of_a_case_child(case_world) -> None:
+    """Code, sex, birth date and roles of a case's child are the case's: record staff without a right to change
+    the case cannot change them; saving the record unchanged (a re-import) still passes."""
+    child = case_world.case.person
+    recorded = {
+        "organisation": child.organisation,
+        "code": child.code,
+        "sex": child.sex,
+        "birth_date": child.birth_date,
+        "birth_year_estimated": child.birth_year_estimated,
+        "area": child.area,
+    }
+    person_save(saved_by=case_world.partner_staff, person=child, **recorded)
+    changes = {"code": "TH-DECOY-2", "sex": "male" if child.sex != "male" else "female"}
+    for field, value in changes.items():
+        with pytest.raises(ValidationError) as refusal:
+            person_save(saved_by=case_world.partner_staff, person=child, **{**recorded, field: value})
+        assert "child of a case you may not change" in str(refusal.value)
+    child.refresh_from_db()
+    assert (child.code, child.sex) == (recorded["code"], recorded["sex"])
