@@ -20,6 +20,7 @@ from sahay.accounts.rights import Right
 from sahay.accounts.scope import scope_of
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
+from sahay.cases.policy import may_change_children
 from sahay.core.models import AdministrativeArea, Organisation
 from sahay.records.models import (
     Activity,
@@ -84,6 +85,20 @@ class RoleSpec:
     end: date | None = None
 
 
+def _changes_person(
+    person: Person,
+    code: str,
+    sex: str,
+    birth_date: date | None,
+    birth_year_estimated: int | None,
+    area: AdministrativeArea | None,
+    roles: Sequence[RoleSpec],
+) -> bool:
+    """Whether a save would change what is recorded of `person` (identity fields are checked where they are shown)."""
+    recorded = (person.code, person.sex, person.birth_date, person.birth_year_estimated, person.area_id)
+    return bool(roles) or recorded != (code, sex, birth_date, birth_year_estimated, area.pk if area else None)
+
+
 def person_save(
     *,
     saved_by: User,
@@ -123,6 +138,13 @@ def person_save(
             errors["roles"] = _("A professional needs a profession.")
         if spec.end and spec.end < spec.start:
             errors["roles"] = _("A role cannot end before it starts.")
+    # The record of a case's child is the child's: changing it is changing the case (issue 15, item 2).
+    changed = person is not None and _changes_person(person, code, sex, birth_date, birth_year_estimated, area, roles)
+    if changed and person is not None and not may_change_children(saved_by, [person]):
+        errors[NON_FIELD_ERRORS] = _(
+            "This person is the child of a case you may not change. Only the case's own case worker, "
+            "or a case supervisor of its organisation, can change the record."
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

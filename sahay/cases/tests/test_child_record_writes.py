@@ -118,7 +118,6 @@ def test_a_partner_cannot_write_a_case_childs_identity_through_the_person_page(c
     assert unchanged == [True, True]  # compared here, so no name is in the test output
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 2: person_save lets record staff change a case child's record")
 def test_a_partner_cannot_change_what_is_recorded_of_a_case_child(case_world) -> None:
     """Code, sex, birth date and roles of a case's child are the case's: record staff without a right to change
     the case cannot change them; saving the record unchanged (a re-import) still passes."""
