@@ -51,6 +51,8 @@ class AuditAction(models.TextChoices):
     PERSON_MERGE_UNDONE = "person_merge_undone", _("merge of people undone")
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    PEOPLE_VIEWED = "people_viewed", _("people viewed (with identities)")
+    CASE_REQUESTED = "case_requested", _("case on a registered child requested")
 
 
 class AuditAppendOnlyError(RuntimeError):

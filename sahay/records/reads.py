@@ -16,9 +16,7 @@ from sahay.audit.services import audit_record
 from sahay.core.models import Organisation
 from sahay.records.models import Person
 
-# The trail has no action of its own for reads of people yet (a new one needs a migration of the audit app):
-# a read of a person is written as a read of a case would be, with "person" or "people" as its target kind.
-PEOPLE_READ = AuditAction.CASE_VIEWED
+PEOPLE_READ = AuditAction.PEOPLE_VIEWED
 
 
 def person_read(*, person: Person, user: User, request: HttpRequest | None = None) -> None:

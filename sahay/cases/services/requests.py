@@ -39,6 +39,7 @@ def case_request_make(
     child_role: str,
     case_worker: User | None,
     summary: str = "",
+    request: HttpRequest | None = None,
 ) -> CaseRequest:
     """Ask the organisation's case supervisors to open a case on a registered child. Only what does not depend
     on the code is checked here, so the answer tells nothing about whether a child has it."""
@@ -71,6 +72,15 @@ def case_request_make(
             summary=summary.strip(),
         )
         notify(supervisors_of(organisation), Notice.Kind.CASE_REQUESTED, None, case_request=case_request)
+        # The request, not the code: the trail tells no more than the form did.
+        audit_record(
+            action=AuditAction.CASE_REQUESTED,
+            actor=requested_by,
+            request=request,
+            target_kind="case_request",
+            target_id=case_request.public_id,
+            organisation=organisation,
+        )
     return case_request
 
 

@@ -98,7 +98,8 @@ def test_a_supervisor_grants_the_request_and_the_requester_then_reaches_the_chil
     assert CaseAccess.of(newcomer, opened).may(CaseAction.SEE_IDENTITY)
     answered = Notice.objects.get(recipient=newcomer, kind="case_request_answered")
     assert answered.case == opened
-    audit = AuditEntry.objects.get(target_kind="case_request")
+    asked, audit = AuditEntry.objects.filter(target_kind="case_request")
+    assert (asked.action, asked.actor, asked.detail) == (AuditAction.CASE_REQUESTED, newcomer, {})
     assert (audit.action, audit.actor, audit.detail["granted"]) == (AuditAction.PERMISSION_CHANGED, supervisor, True)
     assert AuditEntry.objects.filter(action=AuditAction.CASE_CREATED, target_id=opened.public_id).exists()
     notices = client_for(newcomer).get(reverse("notice_list")).content.decode()
@@ -119,7 +120,8 @@ def test_a_request_on_a_code_no_child_has_can_only_be_refused(case_world, client
     request.refresh_from_db()
     assert request.status == CaseRequest.Status.REFUSED and request.case is None
     assert Notice.objects.filter(recipient=newcomer, kind="case_request_answered", case=None).count() == 1
-    audit = AuditEntry.objects.get(target_kind="case_request")
+    asked, audit = AuditEntry.objects.filter(target_kind="case_request")
+    assert asked.action == AuditAction.CASE_REQUESTED
     assert (audit.action, audit.detail["granted"]) == (AuditAction.ACCESS_DENIED, False)
 
 

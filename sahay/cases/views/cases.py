@@ -120,6 +120,7 @@ def case_register_page(request: AuthenticatedRequest) -> HttpResponse:
                     child_role=data["child_role"],
                     case_worker=data["case_worker"],
                     summary=data["summary"],
+                    request=request,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
