@@ -143,3 +143,51 @@ def test_the_token_form_offers_an_expiry_a_browser_shows_in_dutch_too(programme,
     for language in ("en", "nl"):
         page = client.get(reverse("api_tokens"), headers={"accept-language": language}).content.decode()
         assert f'value="{expected}"' in page, language
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 14: a token outlived a new password")
+def test_a_new_password_ends_the_owners_tokens_and_the_owner_is_told(programme, role_users, client_for) -> None:
+    from sahay.accounts.services import password_set
+
+    owner = role_users.me_officer
+    new = make_token(owner)
+    password_set(user=owner, password="violet kettle marches north", actor=None)
+    assert client_with_token(new.secret).get(FRAMEWORK).status_code == 401
+    token = ApiToken.objects.get(pk=new.token.pk)
+    assert token.revoked_at is not None
+    # The owner sees it in Sahay: the token page says the token ended, and why.
+    page = client_for(owner).get(reverse("api_tokens")).content.decode()
+    assert "your password changed" in page
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 14: a token carried the new rights of a role change")
+def test_a_role_change_ends_the_owners_tokens(programme, role_users, client_for) -> None:
+    from sahay.accounts.models import Role
+    from sahay.accounts.services import user_update
+
+    owner = role_users.me_officer
+    new = make_token(owner)
+    user_update(
+        actor=role_users.system_administrator,
+        user=owner,
+        role=Role.objects.get(code="programme_manager"),
+        first_name="",
+        last_name="",
+        email="",
+        country=None,
+        organisation=None,
+    )
+    assert client_with_token(new.secret).get(FRAMEWORK).status_code == 401
+    page = client_for(owner).get(reverse("api_tokens")).content.decode()
+    assert "your role or scope changed" in page
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 14: a token came back to life when its owner was reactivated")
+def test_deactivation_ends_the_owners_tokens_for_good(programme, role_users) -> None:
+    from sahay.accounts.services import user_set_active
+
+    owner = role_users.me_officer
+    new = make_token(owner)
+    user_set_active(actor=role_users.system_administrator, user=owner, active=False)
+    user_set_active(actor=role_users.system_administrator, user=owner, active=True)
+    assert client_with_token(new.secret).get(FRAMEWORK).status_code == 401
