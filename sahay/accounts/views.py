@@ -40,9 +40,6 @@ from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record, client_ip
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
 
-# Longer user names cannot exist; an attempt is cut to this length before it is written down.
-ATTEMPTED_USERNAME_LENGTH = 150
-
 
 class SignInView(auth_views.LoginView):
     """Django's sign-in (the password step), with every success and failure written to the audit trail.
@@ -63,7 +60,8 @@ class SignInView(auth_views.LoginView):
         return HttpResponseRedirect(reverse("second_factor") + "?" + urlencode({"next": self.get_success_url()}))
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        attempted = str(form.data.get("username", ""))[:ATTEMPTED_USERNAME_LENGTH]
+        # As authentication and the lock read it, so that every spelling counts towards the one lock.
+        attempted = form.attempted_username if isinstance(form, SignInForm) else ""
         detail: dict[str, object] = {"username": attempted}
         if getattr(form, "locked", False):
             detail["locked"] = True

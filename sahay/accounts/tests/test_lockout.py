@@ -99,7 +99,6 @@ def test_second_factor_failures_count_towards_the_lock(client, role_users):
 FULLWIDTH_C = "\uff43"  # "ｃ": NFKC makes it a plain "c", as sign-in does before it authenticates
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 1: the lock counts the name as typed, sign-in its NFKC form")
 def test_a_look_alike_user_name_shares_the_lock_and_the_right_password_tells_nothing(client, make_user, organisations):
     make_user("case_worker", organisation=organisations.partners["TH"], username="caseworker.mm")
     for number in range(5):
@@ -112,7 +111,6 @@ def test_a_look_alike_user_name_shares_the_lock_and_the_right_password_tells_not
     assert not AuditEntry.objects.filter(action=AuditAction.LOGIN).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 1: each look-alike of a user name got its own five guesses")
 def test_failures_under_a_look_alike_name_lock_the_name_itself(client, make_user, organisations):
     make_user("case_worker", organisation=organisations.partners["TH"], username="caseworker.mm")
     for number in range(5):
