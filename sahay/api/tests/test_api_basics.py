@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from drf_spectacular.validation import validate_schema
@@ -33,7 +32,6 @@ def test_the_documentation_page_is_served_by_sahay_itself(programme, role_users,
     assert "https://" not in html.replace("https://github.com", "")  # nothing loaded from an outside host
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 13: login_required copied DRF's flag, so no second factor")
 def test_the_documentation_page_asks_for_the_second_factor(programme, role_users) -> None:
     client = Client()
     client.force_login(role_users.me_officer)  # past the password, not the second factor
