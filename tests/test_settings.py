@@ -43,7 +43,6 @@ def test_the_production_profile_passes_check_deploy_without_warnings(tmp_path: P
     assert "no issues" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 17: the deploy check passed with the console mail backend")
 @pytest.mark.parametrize("backend", ["console", "locmem", "dummy", "filebased"])
 def test_the_production_deploy_check_refuses_a_mail_backend_that_delivers_nothing(tmp_path: Path, backend) -> None:
     environment = production_environment(tmp_path) | {
