@@ -16,6 +16,8 @@ from sahay.accounts.models import Role, ScopeKind, User
 from sahay.accounts.rights import Right
 from sahay.accounts.sessions import sessions_end
 from sahay.accounts.user_audit import audit_user
+from sahay.api.models import ApiToken
+from sahay.api.tokens import tokens_end
 from sahay.audit.models import AuditAction
 from sahay.core.models import Country, Organisation
 
@@ -23,6 +25,16 @@ PROTECTED_FIELDS = ("role", "country", "organisation", "is_active", "is_staff", 
 # Fields whose change changes what the user may do or see.
 PERMISSION_FIELDS = ("role", "country", "organisation", "is_active")
 EDITABLE_FIELDS = ("first_name", "last_name", "email", "role", "country", "organisation")
+
+
+def _signed_in_access_end(*, user: User, because: ApiToken.EndedBecause, actor: User | None) -> None:
+    """End at once everything that lets the user in without signing in again: every session and API token.
+
+    After a new password, a change of role or scope, or deactivation, nothing goes on with the old password
+    or the old rights (goal 30); the user is told about the tokens on their next sign-in.
+    """
+    sessions_end(user)
+    tokens_end(owner=user, because=because, actor=actor)
 
 
 def _require_manager(actor: User) -> None:
@@ -129,8 +141,8 @@ def user_update(
         user.save()
         _audit_user_change(actor=actor, user=user, changed=changed, previous=previous_organisation)
         if any(field in PERMISSION_FIELDS for field in changed):
-            # What the user may see changed: every open session ends, so none goes on with the old rights.
-            sessions_end(user)
+            # What the user may see changed: every open session and token ends, so none goes on with the old rights.
+            _signed_in_access_end(user=user, because=ApiToken.EndedBecause.ROLE, actor=actor)
     return user
 
 
@@ -145,7 +157,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
         user.save(update_fields=["is_active"])
         _audit_user_change(actor=actor, user=user, changed=["is_active"], previous=user.organisation)
         if not active:
-            sessions_end(user)
+            _signed_in_access_end(user=user, because=ApiToken.EndedBecause.DEACTIVATED, actor=actor)
     return user
 
 
@@ -168,5 +180,5 @@ def password_set(*, user: User, password: str, actor: User | None, request: Http
             request=request,
             detail={"fields": ["password"], "by": "administrator" if actor else "emailed link"},
         )
-        sessions_end(user)
+        _signed_in_access_end(user=user, because=ApiToken.EndedBecause.PASSWORD, actor=actor)
     return user

@@ -36,6 +36,7 @@ from sahay.accounts.second_factor import (
 )
 from sahay.accounts.services import user_create, user_set_active, user_update
 from sahay.accounts.user_audit import audit_user
+from sahay.api.tokens import token_endings_tell
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record, client_ip
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
@@ -106,6 +107,7 @@ def second_factor(request: AuthenticatedRequest) -> HttpResponse:
         allowed = not sign_in_locked(username=user.username, ip=client_ip(request))
         if second_factor_verify(request=request, user=user, code=form.cleaned_data["code"], allowed=allowed):
             request.session.cycle_key()
+            token_endings_tell(request, user)
             return redirect(_next_url(request))
         form.add_error("code", str(CODE_NOT_RIGHT))
     return render(request, "accounts/second_factor.html", {"form": form, "next": _next_url(request)})
