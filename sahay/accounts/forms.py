@@ -55,6 +55,8 @@ class SecondFactorForm(forms.Form):
 
 
 class UserForm(forms.Form):
+    """An account's name, address, role and scope. There is no password: see sahay.accounts.invitations."""
+
     username = forms.CharField(label=_("User name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
@@ -72,17 +74,14 @@ class UserForm(forms.Form):
         required=False,
         help_text=_("For roles that work for one organisation."),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        widget=forms.PasswordInput(render_value=False),
-        required=False,
-        help_text=_("At least 12 characters. Only when creating the user."),
-    )
 
     def __init__(self, *args: object, creating: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if creating:
-            self.fields["password"].required = True
+            # Nobody chooses another person's password: the new account is invited at this address.
+            self.fields["email"].required = True
+            self.fields["email"].help_text = _(
+                "The invitation goes here: the person chooses their own password and sets up their second factor."
+            )
         else:
-            del self.fields["password"]
             self.fields["username"].disabled = True

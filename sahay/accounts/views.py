@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sahay.accounts.access import waiting_rights
 from sahay.accounts.decorators import right_required
 from sahay.accounts.forms import SecondFactorForm, SignInForm, UserForm
 from sahay.accounts.lockout import sign_in_locked
@@ -195,7 +196,7 @@ def user_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
         data = form.cleaned_data
         try:
             if user is None:
-                saved = user_create(actor=actor, **data)
+                saved = user_create(actor=actor, request=request, **data)
             else:
                 saved = user_update(
                     actor=actor, user=user, **{key: value for key, value in data.items() if key != "username"}
@@ -205,9 +206,27 @@ def user_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
         except PermissionDenied as denial:
             form.add_error(None, str(denial) or _("You may not make this change."))
         else:
-            messages.success(request, _("User %(username)s saved.") % {"username": saved.username})
+            if user is None:
+                messages.success(
+                    request,
+                    _("User %(username)s saved. An invitation to choose a password went to %(email)s.")
+                    % {"username": saved.username, "email": saved.email},
+                )
+            else:
+                messages.success(request, _("User %(username)s saved.") % {"username": saved.username})
+            waiting = waiting_rights(saved)
+            if waiting:
+                messages.info(
+                    request,
+                    _(
+                        "Their rights over identities (%(rights)s) start when a case supervisor of their "
+                        "organisation, or another administrator, confirms them."
+                    )
+                    % {"rights": ", ".join(sorted(waiting))},
+                )
             return redirect("user_list")
-    return render(request, "accounts/user_form.html", {"form": form, "edited_user": user})
+    context = {"form": form, "edited_user": user, "waiting_rights": sorted(waiting_rights(user)) if user else []}
+    return render(request, "accounts/user_form.html", context)
 
 
 @right_required(Right.MANAGE_USERS)
