@@ -179,3 +179,28 @@ def test_the_administrator_sends_a_reset_link_instead_of_setting_a_password(role
     user.refresh_from_db()
     assert user.password == before
     assert "/sign-in/new-password/" in invitation_link("manager@example.org")
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 6: the invitation of a confirmed account could be redirected")
+def test_redirecting_a_confirmed_invitation_to_another_address_asks_again(
+    role_users, organisations, make_user, client_for
+) -> None:
+    thai = organisations.partners["TH"]
+    supervisor = make_user("case_supervisor", organisation=thai, username="thai-supervisor")
+    admin = client_for(role_users.system_administrator)
+    user = create_through_the_page(admin, username="colleague", role="case_worker", organisation=thai)
+    confirmation = user.access_confirmations.get()
+    client_for(supervisor).post(reverse("access_confirmation_decide", args=[confirmation.pk]), {"decision": "confirm"})
+    assert User.objects.get(pk=user.pk).has_perm(Right.WORK_CASES.permission)
+    # Before the colleague used the invitation, the administrator sends a new one to an address of their own.
+    admin.post(
+        reverse("user_edit", args=[user.pk]),
+        {
+            "username": user.username,
+            "email": "administrator@example.org",
+            "role": user.role.pk,
+            "organisation": thai.pk,
+        },
+    )
+    admin.post(reverse("user_password", args=[user.pk]))
+    assert not User.objects.get(pk=user.pk).has_perm(Right.WORK_CASES.permission)
