@@ -30,6 +30,7 @@ DEMO_SET_UP = "demo set-up"
 TEST_SET_UP = "test set-up"
 COMMAND_LINE = "command line"
 NARROWED = "narrowed"
+ADDRESS_CHANGED = "address changed"
 
 
 def asked_rights(user: User) -> frozenset[str]:
@@ -106,6 +107,18 @@ def access_follow_role(*, user: User, requested_by: User | None) -> AccessConfir
         country=user.country,
         requested_by=requested_by,
     )
+
+
+def access_ask_again(*, user: User, requested_by: User | None) -> AccessConfirmation | None:
+    """Withdraw what was confirmed and ask a second person again, for the account's present role and scope.
+
+    When an administrator changes the address of an account nobody has yet signed in to with a second
+    factor, the invitation or reset link could go to someone other than the person the second person
+    confirmed: the confirmation was for that person, so it ends.
+    """
+    if user.role is not None and confirmed_rights(user):
+        _record_confirmed(user=user, rights=frozenset(), set_up=ADDRESS_CHANGED, requested_by=requested_by)
+    return access_follow_role(user=user, requested_by=requested_by)
 
 
 def _record_confirmed(*, user: User, rights: frozenset[str], set_up: str, requested_by: User | None) -> None:

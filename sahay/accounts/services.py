@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sahay.accounts.access import access_follow_role
+from sahay.accounts.access import access_ask_again, access_follow_role
 from sahay.accounts.invitations import invitation_send, reset_link_send
 from sahay.accounts.models import AccessConfirmation, Role, ScopeKind, User
 from sahay.accounts.rights import Right
@@ -165,7 +166,11 @@ def user_update(
         user.full_clean(exclude=["password"])
         user.save()
         asked = None
-        if any(field in PERMISSION_FIELDS for field in changed):
+        if "email" in changed and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            # Nobody has signed in to it with a second factor yet: the next link would go to the new address,
+            # perhaps to someone else than the person confirmed, so a second person confirms again.
+            asked = access_ask_again(user=user, requested_by=actor)
+        elif any(field in PERMISSION_FIELDS for field in changed):
             # Rights over identities the new role or scope asks for wait for a second person.
             asked = access_follow_role(user=user, requested_by=actor)
         _audit_user_change(actor=actor, user=user, changed=changed, previous=previous_organisation, asked=asked)

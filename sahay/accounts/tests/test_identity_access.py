@@ -181,7 +181,6 @@ def test_the_administrator_sends_a_reset_link_instead_of_setting_a_password(role
     assert "/sign-in/new-password/" in invitation_link("manager@example.org")
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 15, item 6: the invitation of a confirmed account could be redirected")
 def test_redirecting_a_confirmed_invitation_to_another_address_asks_again(
     role_users, organisations, make_user, client_for
 ) -> None:
