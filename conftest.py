@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import translation
 
+from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role, User
 from sahay.audit import guard
 from sahay.core.models import Country, Organisation
@@ -153,6 +154,8 @@ def make_user(db: None) -> MakeUser:
         )
         user.set_password(TEST_PASSWORD)
         user.save()
+        # Made by the test set-up, not by an administrator: its rights over identities are confirmed as such.
+        access_confirm_at_set_up(user=user, by=TEST_SET_UP)
         return user
 
     return make

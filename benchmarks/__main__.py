@@ -155,6 +155,7 @@ def main() -> int:
 
 def _new_participation_latency(programme, country) -> float:  # type: ignore[no-untyped-def]
     """Record one child at an awareness session and time until PREV-1 for that country and semester moves."""
+    from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
     from sahay.accounts.models import Role, User
     from sahay.core.models import Organisation
     from sahay.figures.engine.counting import Window, tally
@@ -163,6 +164,7 @@ def _new_participation_latency(programme, country) -> float:  # type: ignore[no-
 
     partner = Organisation.objects.get(name=f"Bench partner {country.code}")
     recorder = User.objects.create(username="bench-recorder", role=Role.objects.get(code="me_officer"))
+    access_confirm_at_set_up(user=recorder, by=TEST_SET_UP)
     rule = CountingRule.parse(programme.indicators.get(code="PREV-1").counting_rule)
     window = Window(date(2018, 1, 1), date(2018, 6, 30))
     counted = tally(rule, window=window, today=TODAY, grouping="country")

@@ -82,6 +82,7 @@ def prepare_seats(users: int) -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
+    from sahay.accounts.access import DEMO_SET_UP, access_confirm_at_set_up
     from sahay.accounts.models import User
     from sahay.api.models import ApiToken
     from sahay.api.tokens import token_create
@@ -103,7 +104,7 @@ def prepare_seats(users: int) -> dict[str, Any]:
 
     def clone(template: str, number: int) -> User:
         original = templates[template]
-        return User.objects.create(
+        user = User.objects.create(
             username=f"load.{template}.{number}",
             role=original.role,
             country=original.country,
@@ -112,6 +113,9 @@ def prepare_seats(users: int) -> dict[str, Any]:
             first_name="Load",
             last_name=f"test {number}",
         )
+        # Made by the load test's set-up, like the demo logins it copies: confirmed as such.
+        access_confirm_at_set_up(user=user, by=DEMO_SET_UP)
+        return user
 
     def seat(user: User, access: str = ApiToken.Access.READ, **extra: Any) -> dict[str, Any]:
         token = token_create(owner=user, name="load test", access=access, expires_on=expires_on)

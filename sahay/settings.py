@@ -251,6 +251,11 @@ EMAIL_HOST_USER = os.environ.get("SAHAY_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("SAHAY_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("SAHAY_EMAIL_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("SAHAY_EMAIL_FROM", "sahay@localhost")
+# Links that let someone set a password (issue 15, item 17): a reset link lives an hour, an invitation
+# (a new account's first sign-in) a day; both work once. Production refuses a mail backend that
+# delivers nothing (sahay.accounts.checks).
+PASSWORD_RESET_TIMEOUT = int(float(os.environ.get("SAHAY_PASSWORD_RESET_MINUTES", "60")) * 60)
+SAHAY_INVITATION_HOURS = float(os.environ.get("SAHAY_INVITATION_HOURS", "24"))
 # A refused form post is audited like every other refusal.
 CSRF_FAILURE_VIEW = "sahay.audit.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

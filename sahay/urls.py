@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from sahay.accounts import password_views, session_views
+from sahay.accounts import access_views, password_views, session_views
 from sahay.accounts import views as account_views
 from sahay.accounts.middleware import second_factor_not_required
 from sahay.core import health
@@ -33,6 +33,9 @@ urlpatterns = [
     path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
     path("users/<int:pk>/activation/", account_views.user_activation, name="user_activation"),
     path("users/<int:pk>/password/", password_views.user_password, name="user_password"),
+    path("users/access/", access_views.access_confirmation_list, name="access_confirmations"),
+    path("users/access/<int:pk>/", access_views.access_confirmation_decide, name="access_confirmation_decide"),
+    path("sign-in/welcome/<uidb64>/<token>/", password_views.InvitationView.as_view(), name="invitation_accept"),
     path("sign-in/forgot/", password_views.ForgotPasswordView.as_view(), name="password_reset"),
     path("sign-in/forgot/sent/", password_views.ForgotPasswordSentView.as_view(), name="password_reset_done"),
     path(

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,23 +25,33 @@ def run_sahay(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProce
     )
 
 
+def production_environment(tmp_path: Path) -> dict[str, str]:
+    return {
+        "SAHAY_PROFILE": "production",
+        "SAHAY_SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
+        "SAHAY_ALLOWED_HOSTS": "sahay.example.org",
+        "SAHAY_ENCRYPTION_KEYS": "wFs1mYx2wXH1lKjzGGQ0Yz8xfJY1sHn6KXWzqkS0m2s=",
+        "SAHAY_AUDIT_KEYS": "audit-key-for-the-production-profile-test-0123456789",
+        "SAHAY_VAR_DIR": str(tmp_path),
+        "SAHAY_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "SAHAY_EMAIL_HOST": "smtp.example.org",
+    }
+
+
 def test_the_production_profile_passes_check_deploy_without_warnings(tmp_path: Path) -> None:
-    result = run_sahay(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        env={
-            "SAHAY_PROFILE": "production",
-            "SAHAY_SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
-            "SAHAY_ALLOWED_HOSTS": "sahay.example.org",
-            "SAHAY_ENCRYPTION_KEYS": "wFs1mYx2wXH1lKjzGGQ0Yz8xfJY1sHn6KXWzqkS0m2s=",
-            "SAHAY_AUDIT_KEYS": "audit-key-for-the-production-profile-test-0123456789",
-            "SAHAY_VAR_DIR": str(tmp_path),
-        },
-    )
+    result = run_sahay("check", "--deploy", "--fail-level", "WARNING", env=production_environment(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("backend", ["console", "locmem", "dummy", "filebased"])
+def test_the_production_deploy_check_refuses_a_mail_backend_that_delivers_nothing(tmp_path: Path, backend) -> None:
+    environment = production_environment(tmp_path) | {
+        "SAHAY_EMAIL_BACKEND": f"django.core.mail.backends.{backend}.EmailBackend"
+    }
+    result = run_sahay("check", "--deploy", "--fail-level", "WARNING", env=environment)
+    assert result.returncode != 0
+    assert "SAHAY_EMAIL_BACKEND" in result.stderr
 
 
 def test_the_production_profile_refuses_to_start_without_a_secret(tmp_path: Path) -> None:

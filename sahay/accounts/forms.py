@@ -11,6 +11,9 @@ from sahay.accounts.models import Role
 from sahay.audit.services import client_ip
 from sahay.core.models import Country, Organisation
 
+# Longer user names cannot exist; an attempt is cut to this length before it is written down.
+ATTEMPTED_USERNAME_LENGTH = 150
+
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, refusing (with the same answer) while the user name or address is locked.
@@ -21,9 +24,18 @@ class SignInForm(AuthenticationForm):
 
     locked = False
 
+    @property
+    def attempted_username(self) -> str:
+        """The user name as authentication reads it (stripped, Unicode NFKC), cut as the audit trail cuts it.
+
+        The lock counts this, and the audit trail writes this: a look-alike spelling (a fullwidth letter)
+        that authentication takes for the same user is the same user name for the lock too.
+        """
+        typed = str(self.data.get("username", ""))
+        return str(self.fields["username"].to_python(typed) or "")[:ATTEMPTED_USERNAME_LENGTH]
+
     def clean(self) -> dict[str, Any]:
-        # Cut as the audit trail cuts it (sahay.accounts.views.ATTEMPTED_USERNAME_LENGTH), so the counts match.
-        username = str(self.data.get("username", ""))[:150]
+        username = self.attempted_username
         self.locked = sign_in_locked(username=username, ip=client_ip(self.request) if self.request else None)
         cleaned = super().clean()
         if self.locked:
@@ -43,6 +55,8 @@ class SecondFactorForm(forms.Form):
 
 
 class UserForm(forms.Form):
+    """An account's name, address, role and scope. There is no password: see sahay.accounts.invitations."""
+
     username = forms.CharField(label=_("User name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
@@ -60,17 +74,14 @@ class UserForm(forms.Form):
         required=False,
         help_text=_("For roles that work for one organisation."),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        widget=forms.PasswordInput(render_value=False),
-        required=False,
-        help_text=_("At least 12 characters. Only when creating the user."),
-    )
 
     def __init__(self, *args: object, creating: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if creating:
-            self.fields["password"].required = True
+            # Nobody chooses another person's password: the new account is invited at this address.
+            self.fields["email"].required = True
+            self.fields["email"].help_text = _(
+                "The invitation goes here: the person chooses their own password and sets up their second factor."
+            )
         else:
-            del self.fields["password"]
             self.fields["username"].disabled = True

@@ -2,7 +2,8 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sahay.accounts.rights import Right
@@ -86,3 +87,66 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessConfirmation(models.Model):
+    """A second person's answer to an account's rights over identities (goal 26: four eyes on identities).
+
+    Made when an administrator creates an account or changes its role or scope so that it asks for rights
+    of `NEEDS_CONFIRMATION` it does not hold yet; answered by a case supervisor of the account's organisation,
+    or (an organisation without one, or an account of no one organisation) by another administrator. The
+    demo's and the tests' accounts, and the first administrator, are confirmed by a named set-up instead.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REFUSED = "refused", _("refused")
+        WITHDRAWN = "withdrawn", _("no longer asked")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="access_confirmations", verbose_name=_("account")
+    )
+    rights = models.JSONField(_("rights"), default=list)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+", verbose_name=_("role"))
+    # The scope the rights are for: a confirmation counts only while the account keeps this scope.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("organisation")
+    )
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("country")
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("asked by")
+    )
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("answered by")
+    )
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # A confirmation no person made: "demo set-up", "test set-up", "command line", "upgrade", or "narrowed"
+    # (a change that only takes rights away needs no second person).
+    set_up = models.CharField(_("confirmed by set-up"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("access confirmation")
+        verbose_name_plural = _("access confirmations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(state="pending"), name="access_confirmation_one_pending_per_user"
+            ),
+            # Four eyes, kept by the database too: nobody answers for their own account or their own request.
+            models.CheckConstraint(
+                condition=~Q(decided_by=F("user")) & ~Q(decided_by=F("requested_by")),
+                name="access_confirmation_second_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="confirmed") | Q(decided_by__isnull=False) | ~Q(set_up=""),
+                name="access_confirmation_confirmed_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.state}"

@@ -32,3 +32,20 @@ class Right(StrEnum):
     @property
     def permission(self) -> str:
         return f"sahay.{self.value}"
+
+
+# Rights that reach children's identities (names, contacts, addresses, exact birth dates, cases, legal data,
+# the audit trail that names them), and the right to manage users, which makes the second person of the
+# rule below. An account holds them only once a second person confirmed them (goal 26; sahay.accounts.access).
+NEEDS_CONFIRMATION = frozenset(
+    {
+        Right.RECORD_DATA.value,
+        Right.WORK_CASES.value,
+        Right.SUPERVISE_CASES.value,
+        Right.BREAK_GLASS.value,
+        Right.OVERRIDE_CONSENT.value,
+        Right.VIEW_LEGAL_DATA.value,
+        Right.VIEW_AUDIT.value,
+        Right.MANAGE_USERS.value,
+    }
+)

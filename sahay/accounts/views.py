@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sahay.accounts.access import waiting_rights
 from sahay.accounts.decorators import right_required
 from sahay.accounts.forms import SecondFactorForm, SignInForm, UserForm
 from sahay.accounts.lockout import sign_in_locked
@@ -36,12 +37,10 @@ from sahay.accounts.second_factor import (
 )
 from sahay.accounts.services import user_create, user_set_active, user_update
 from sahay.accounts.user_audit import audit_user
+from sahay.api.tokens import token_endings_tell
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record, client_ip
 from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate, sort_list
-
-# Longer user names cannot exist; an attempt is cut to this length before it is written down.
-ATTEMPTED_USERNAME_LENGTH = 150
 
 
 class SignInView(auth_views.LoginView):
@@ -63,7 +62,8 @@ class SignInView(auth_views.LoginView):
         return HttpResponseRedirect(reverse("second_factor") + "?" + urlencode({"next": self.get_success_url()}))
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        attempted = str(form.data.get("username", ""))[:ATTEMPTED_USERNAME_LENGTH]
+        # As authentication and the lock read it, so that every spelling counts towards the one lock.
+        attempted = form.attempted_username if isinstance(form, SignInForm) else ""
         detail: dict[str, object] = {"username": attempted}
         if getattr(form, "locked", False):
             detail["locked"] = True
@@ -108,6 +108,7 @@ def second_factor(request: AuthenticatedRequest) -> HttpResponse:
         allowed = not sign_in_locked(username=user.username, ip=client_ip(request))
         if second_factor_verify(request=request, user=user, code=form.cleaned_data["code"], allowed=allowed):
             request.session.cycle_key()
+            token_endings_tell(request, user)
             return redirect(_next_url(request))
         form.add_error("code", str(CODE_NOT_RIGHT))
     return render(request, "accounts/second_factor.html", {"form": form, "next": _next_url(request)})
@@ -195,7 +196,7 @@ def user_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
         data = form.cleaned_data
         try:
             if user is None:
-                saved = user_create(actor=actor, **data)
+                saved = user_create(actor=actor, request=request, **data)
             else:
                 saved = user_update(
                     actor=actor, user=user, **{key: value for key, value in data.items() if key != "username"}
@@ -205,9 +206,27 @@ def user_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
         except PermissionDenied as denial:
             form.add_error(None, str(denial) or _("You may not make this change."))
         else:
-            messages.success(request, _("User %(username)s saved.") % {"username": saved.username})
+            if user is None:
+                messages.success(
+                    request,
+                    _("User %(username)s saved. An invitation to choose a password went to %(email)s.")
+                    % {"username": saved.username, "email": saved.email},
+                )
+            else:
+                messages.success(request, _("User %(username)s saved.") % {"username": saved.username})
+            waiting = waiting_rights(saved)
+            if waiting:
+                messages.info(
+                    request,
+                    _(
+                        "Their rights over identities (%(rights)s) start when a case supervisor of their "
+                        "organisation, or another administrator, confirms them."
+                    )
+                    % {"rights": ", ".join(sorted(waiting))},
+                )
             return redirect("user_list")
-    return render(request, "accounts/user_form.html", {"form": form, "edited_user": user})
+    context = {"form": form, "edited_user": user, "waiting_rights": sorted(waiting_rights(user)) if user else []}
+    return render(request, "accounts/user_form.html", context)
 
 
 @right_required(Right.MANAGE_USERS)

@@ -39,6 +39,18 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    class EndedBecause(models.TextChoices):
+        """Why Sahay revoked the token itself (empty when its owner or an administrator revoked it by hand)."""
+
+        PASSWORD = "password", _("your password changed")
+        ROLE = "role", _("your role or scope changed")
+        DEACTIVATED = "deactivated", _("your account was deactivated")
+        ACCESS = "access", _("your access to identities changed")
+
+    ended_because = models.CharField(_("ended because"), max_length=20, choices=EndedBecause.choices, blank=True)
+    # When the owner was told, on their next sign-in (sahay.api.tokens.token_endings_tell).
+    owner_told_at = models.DateTimeField(null=True, blank=True)
+
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:

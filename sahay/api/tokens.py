@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,3 +151,47 @@ def token_revoke(*, token: ApiToken, revoked_by: User) -> None:
             target_label=token.name,
             detail={"owner": token.owner.username},
         )
+
+
+def tokens_end(*, owner: User, because: ApiToken.EndedBecause, actor: User | None) -> int:
+    """End every token of the owner at once, saying why: the owner's password, role or scope changed, or the
+    account was deactivated. Called where the owner's sessions end (sahay.accounts.services), so no token
+    goes on with an old password or with rights of a role that no longer holds (goal 30). Audited per token;
+    the owner is told on their next sign-in. Returns how many ended."""
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.select_for_update().filter(owner=owner, revoked_at__isnull=True))
+        at = timezone.now()
+        for token in tokens:
+            token.revoked_at, token.revoked_by, token.ended_because = at, actor, because
+            token.save(update_fields=["revoked_at", "revoked_by", "ended_because"])
+            audit_record(
+                action=AuditAction.API_TOKEN_REVOKED,
+                actor=actor,
+                target_kind="api_token",
+                target_id=str(token.pk),
+                target_label=token.name,
+                detail={"owner": owner.username, "because": str(because)},
+            )
+    return len(tokens)
+
+
+def token_endings_tell(request: HttpRequest, user: User) -> int:
+    """Tell the user, once, on the page they reach after signing in, which of their tokens Sahay ended and why."""
+    with transaction.atomic():
+        ended = list(
+            ApiToken.objects.select_for_update()
+            .filter(owner=user, owner_told_at__isnull=True)
+            .exclude(ended_because="")
+            .order_by("name")
+        )
+        for token in ended:
+            messages.warning(
+                request,
+                _(
+                    "Your API token %(name)s was revoked because %(reason)s. Make a new one on the API tokens "
+                    "page if you still need it."
+                )
+                % {"name": token.name, "reason": token.get_ended_because_display()},
+            )
+        ApiToken.objects.filter(pk__in=[token.pk for token in ended]).update(owner_told_at=timezone.now())
+    return len(ended)

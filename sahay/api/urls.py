@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from collections.abc import Callable
+from typing import Any
+
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
@@ -36,6 +38,19 @@ def _machine_facing(patterns: list[URLPattern | URLResolver]) -> list[URLPattern
     return patterns
 
 
+def _page_for_people(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A DRF view served as a page: signed in past the second factor, as every page.
+
+    DRF marks each of its views `login_required = False` (it authenticates each request itself), and
+    Django's `login_required` wrapper copies that mark onto the wrapper, so LoginRequiredMiddleware and the
+    second-factor step (SecondFactorRequired) both let the page through. The mark is undone here, at its
+    source, so both middlewares apply: a session past the password alone goes to the second factor.
+    """
+    view.login_required = True  # type: ignore[attr-defined]
+    view.second_factor_required = True  # type: ignore[attr-defined]
+    return view
+
+
 api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
     *[pattern for module in MODULES for pattern in module.urlpatterns],
@@ -43,9 +58,8 @@ api_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    # A page for people, signed in as on every page: the documentation and the token pages.
-    # DRF marks its views as needing no sign-in (it authenticates itself); this one is a page for people.
-    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api_schema")), name="api_docs"),
+    # Pages for people, signed in (both steps) as on every page: the documentation and the token pages.
+    path("docs/", _page_for_people(SpectacularSwaggerSplitView.as_view(url_name="api_schema")), name="api_docs"),
     path("tokens/", pages.token_list, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", pages.token_revoke_view, name="api_token_revoke"),
     path("", include(_machine_facing(api_patterns))),

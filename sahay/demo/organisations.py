@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password, make_password
 
+from sahay.accounts.access import DEMO_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role, User
 from sahay.core.models import Country, Organisation
 
@@ -158,6 +159,8 @@ def ensure_logins(password: str) -> list[User]:
         if user.password != hashed:
             user.password = hashed
             user.save(update_fields=["password"])
+        # Made by the demo's set-up, not by an administrator: its rights over identities are confirmed as such.
+        access_confirm_at_set_up(user=user, by=DEMO_SET_UP)
         users.append(user)
     return users
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role, User
 from sahay.core.models import Country
 from sahay.core.periods import Period
@@ -26,6 +27,7 @@ def approve_every_country_but_nepal(site: Site) -> None:
         coordinator = User.objects.create(
             username=f"coordinator-{country.code.lower()}", role=coordinator_role, country=country
         )
+        access_confirm_at_set_up(user=coordinator, by=TEST_SET_UP)
         review_submit(
             programme=site.programme,
             country=country,

@@ -94,3 +94,25 @@ def test_second_factor_failures_count_towards_the_lock(client, role_users):
     refused = client.post(reverse("second_factor"), {"code": device_code(device)}, REMOTE_ADDR="203.0.113.1")
     assert refused.status_code == 200
     assert client.get(reverse("indicator_reference")).status_code == 302
+
+
+FULLWIDTH_C = "\uff43"  # "ｃ": NFKC makes it a plain "c", as sign-in does before it authenticates
+
+
+def test_a_look_alike_user_name_shares_the_lock_and_the_right_password_tells_nothing(client, make_user, organisations):
+    make_user("case_worker", organisation=organisations.partners["TH"], username="caseworker.mm")
+    for number in range(5):
+        attempt(client, "caseworker.mm", "wrong password", ip=f"203.0.113.{number + 20}")
+    right = attempt(client, FULLWIDTH_C + "aseworker.mm", TEST_PASSWORD, ip="203.0.113.70")
+    wrong = attempt(client, FULLWIDTH_C + "aseworker.mm", "wrong again", ip="203.0.113.71")
+    # Not on to the second factor, and the same page as for a wrong password.
+    assert right.status_code == wrong.status_code == 200
+    assert answer(right) == answer(wrong)
+    assert not AuditEntry.objects.filter(action=AuditAction.LOGIN).exists()
+
+
+def test_failures_under_a_look_alike_name_lock_the_name_itself(client, make_user, organisations):
+    make_user("case_worker", organisation=organisations.partners["TH"], username="caseworker.mm")
+    for number in range(5):
+        attempt(client, FULLWIDTH_C + "aseworker.mm", "wrong password", ip=f"203.0.113.{number + 30}")
+    assert attempt(client, "caseworker.mm", TEST_PASSWORD, ip="203.0.113.80").status_code == 200

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role, User
 from sahay.api.urls import api_patterns
 from sahay.cases.tests.access_spec import CASE_PAGES
@@ -78,6 +79,8 @@ EXPECTED: dict[str, Expectation] = {
     "user_edit": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
     "user_activation": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
     "user_password": Expectation({"system_administrator"}, lambda data: {"pk": data["user"]}),
+    # Case supervisors answer too, for their organisation (tested in test_identity_access).
+    "access_confirmations": Expectation({"system_administrator"}),
     "audit_log": Expectation({"system_administrator"}),
     # The second step of signing in: a user who passed it already is sent on (tested in test_second_factor).
     "second_factor": Expectation(set(), redirects=frozenset(EVERYONE)),
@@ -186,6 +189,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "invitation_accept",  # a new account's emailed one-time link (tested in test_identity_access)
     "api_schema",  # the API's description: nothing in it is data
     "health",  # for monitors: database, queue and key reachable, no data
 }
@@ -202,16 +206,19 @@ POST_ONLY = {
     "report_new_version",
     "person_merge_undo",
     "api_token_revoke",
+    "access_confirmation_decide",
 }
 
 
 def someone_else(organisations) -> User:
-    return User.objects.create(
+    user = User.objects.create(
         username="uploader",
         role=Role.objects.get(code="partner_staff"),
         organisation=organisations.partners["NP"],
         country=organisations.partners["NP"].country,
     )
+    access_confirm_at_set_up(user=user, by=TEST_SET_UP)
+    return user
 
 
 def url_names(patterns: list[URLPattern | URLResolver] | None = None) -> Iterator[str]:

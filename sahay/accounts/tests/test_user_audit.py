@@ -10,7 +10,6 @@ from sahay.audit.chain import audit_verify
 from sahay.audit.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.django_db
-LONG_PASSWORD = "a long enough passphrase 2026"
 
 
 def actions() -> list[str]:
@@ -22,7 +21,7 @@ def test_creating_a_user_is_recorded(role_users, organisations):
     created = user_create(
         actor=admin,
         username="worker-th",
-        password=LONG_PASSWORD,
+        email="worker-th@example.org",
         role=Role.objects.get(code="case_worker"),
         organisation=organisations.partners["TH"],
     )
@@ -30,7 +29,13 @@ def test_creating_a_user_is_recorded(role_users, organisations):
     assert entry.action == AuditAction.USER_CREATED
     assert (entry.actor, entry.target_kind, entry.target_id) == (admin, "user", str(created.pk))
     assert entry.organisation == organisations.partners["TH"]
-    assert entry.detail == {"role": "case_worker"}
+    # Invited (nobody chose its password), and its rights over identities wait for a second person.
+    assert entry.detail == {
+        "role": "case_worker",
+        "invitation": "sent",
+        "identity_access": "asked",
+        "rights": ["break_glass", "view_legal_data", "work_cases"],
+    }
 
 
 def test_a_refused_creation_leaves_no_entry(role_users):
@@ -38,7 +43,7 @@ def test_a_refused_creation_leaves_no_entry(role_users):
         user_create(
             actor=role_users.system_administrator,
             username="manager",
-            password=LONG_PASSWORD,
+            email="manager@example.org",
             role=Role.objects.get(code="programme_manager"),
         )
     assert not AuditEntry.objects.exists()
@@ -74,7 +79,11 @@ def test_a_change_of_role_or_scope_is_also_a_permission_change(role_users, organ
     )
     assert actions() == [AuditAction.USER_CHANGED, AuditAction.PERMISSION_CHANGED]
     permission = AuditEntry.objects.get(action=AuditAction.PERMISSION_CHANGED)
-    assert permission.detail == {"fields": ["role", "organisation"]}
+    assert permission.detail == {
+        "fields": ["role", "organisation"],
+        "identity_access": "asked",
+        "rights": ["break_glass", "override_consent", "supervise_cases", "view_audit", "view_legal_data", "work_cases"],
+    }
     assert permission.organisation == organisations.partners["TH2"]
     assert audit_verify().ok
 

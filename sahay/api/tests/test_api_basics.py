@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.test import Client
+from django.urls import reverse
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
@@ -29,6 +30,15 @@ def test_the_documentation_page_is_served_by_sahay_itself(programme, role_users,
     html = page.content.decode()
     assert "swagger-ui" in html
     assert "https://" not in html.replace("https://github.com", "")  # nothing loaded from an outside host
+
+
+def test_the_documentation_page_asks_for_the_second_factor(programme, role_users) -> None:
+    client = Client()
+    client.force_login(role_users.me_officer)  # past the password, not the second factor
+    response = client.get("/api/docs/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("second_factor"))
+    assert Client().get("/api/docs/")["Location"].startswith(reverse("login"))
 
 
 def test_a_verified_session_reads_the_api(programme, role_users) -> None:

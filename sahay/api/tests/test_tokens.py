@@ -143,3 +143,60 @@ def test_the_token_form_offers_an_expiry_a_browser_shows_in_dutch_too(programme,
     for language in ("en", "nl"):
         page = client.get(reverse("api_tokens"), headers={"accept-language": language}).content.decode()
         assert f'value="{expected}"' in page, language
+
+
+def test_a_new_password_ends_the_owners_tokens_and_the_owner_is_told(programme, role_users, client_for) -> None:
+    from sahay.accounts.services import password_set
+
+    owner = role_users.me_officer
+    new = make_token(owner)
+    password_set(user=owner, password="violet kettle marches north", actor=None)
+    assert client_with_token(new.secret).get(FRAMEWORK).status_code == 401
+    token = ApiToken.objects.get(pk=new.token.pk)
+    assert token.revoked_at is not None
+    # The owner sees it in Sahay: the token page says the token ended, and why.
+    page = client_for(owner).get(reverse("api_tokens")).content.decode()
+    assert "your password changed" in page
+    # ... and, once, on the first page after signing in again.
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sahay.accounts.second_factor import device_code
+
+    signing_in = Client()
+    signing_in.post(reverse("login"), {"username": owner.username, "password": "violet kettle marches north"})
+    device = TOTPDevice.objects.get(user=owner, confirmed=True)
+    first = signing_in.post(reverse("second_factor"), {"code": device_code(device)}, follow=True).content.decode()
+    assert "Your API token sync was revoked because your password changed" in first
+    assert "was revoked" not in signing_in.get(reverse("api_tokens")).content.decode().split("<main")[1][:400]
+
+
+def test_a_role_change_ends_the_owners_tokens(programme, role_users, client_for) -> None:
+    from sahay.accounts.models import Role
+    from sahay.accounts.services import user_update
+
+    owner = role_users.me_officer
+    new = make_token(owner)
+    user_update(
+        actor=role_users.system_administrator,
+        user=owner,
+        role=Role.objects.get(code="programme_manager"),
+        first_name="",
+        last_name="",
+        email="",
+        country=None,
+        organisation=None,
+    )
+    assert client_with_token(new.secret).get(FRAMEWORK).status_code == 401
+    page = client_for(owner).get(reverse("api_tokens")).content.decode()
+    assert "your role or scope changed" in page
+
+
+def test_deactivation_ends_the_owners_tokens_for_good(programme, role_users) -> None:
+    from sahay.accounts.services import user_set_active
+
+    owner = role_users.me_officer
+    new = make_token(owner)
+    user_set_active(actor=role_users.system_administrator, user=owner, active=False)
+    user_set_active(actor=role_users.system_administrator, user=owner, active=True)
+    assert client_with_token(new.secret).get(FRAMEWORK).status_code == 401

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role, User
 from sahay.api.models import ApiToken
 from sahay.api.tokens import token_create
@@ -141,4 +142,5 @@ def _user(role: str, organisation: Organisation, username: str) -> User:
     user.country = organisation.country
     user.set_unusable_password()
     user.save()
+    access_confirm_at_set_up(user=user, by=TEST_SET_UP)
     return user

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
+from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role
 from sahay.audit.models import AuditAction, AuditEntry
 from sahay.cases.tests.conftest import CHILD_NAME, CaseWorld
@@ -55,6 +56,7 @@ def offender(case_world: CaseWorld):
     officer = case_world.users["partner_staff"]
     officer.role = officer_role
     officer.save()
+    access_confirm_at_set_up(user=officer, by=TEST_SET_UP)
     item = tracked_item_save(saved_by=officer, organisation=thai, kind="offender", title="Offender TH-O-1")
     OffenderDetails.objects.create(item=item, nationality="NL", offender_kind="travelling")
     return officer, item

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from conftest import Organisations, RoleUsers
+from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import User
 from sahay.core.models import Country
 from sahay.core.periods import Period
@@ -65,6 +66,7 @@ class World:
                 coordinator = User.objects.create(
                     username=f"coordinator-{code.lower()}", role=self.users.country_coordinator.role, country=country
                 )
+                access_confirm_at_set_up(user=coordinator, by=TEST_SET_UP)
             explanations = dict.fromkeys(self._target_codes(), "Started late.")
             review_submit(
                 programme=self.programme,
