@@ -408,3 +408,50 @@ def test_the_attacker_works_a_small_count_out_when_only_primary_suppression_is_a
     truth = {("now", cell_key): int(value) for cell_key, value in values.items()}
     relations = _relations(published, additive=True, first_period=False)
     assert _pinned_small_cells({"now": published}, truth, relations) == [("now", key("NP"))]
+
+
+# --- Issue 15, items 8 and 16: sums that hold exactly, cumulative differences, splits beside a small total ---
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 8: a sum of unique counts that holds exactly is only a bound")
+def test_countries_that_add_up_exactly_to_a_unique_total_are_audited_as_a_sum() -> None:
+    # No child is counted in two countries, so the unique programme total is the sum of the countries.
+    values = {key(PROGRAMME): 20, key("NP"): 3, key("IN"): 9, key("BD"): 8}
+    published = publish(figures(values, places=[PROGRAMME, "NP", "IN", "BD"], additive=False))
+    truth = {("now", cell_key): int(value) for cell_key, value in values.items()}
+    exact = _relations(published, additive=True, first_period=False)  # what an attacker assumes: 20 - 9 - 8
+    assert _pinned_small_cells({"now": published}, truth, exact) == []
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 8: consecutive cumulative figures differ by a small count")
+def test_two_consecutive_cumulative_figures_do_not_differ_by_a_small_count() -> None:
+    first = publish(
+        figures(
+            {key(PROGRAMME): 7, key(PROGRAMME, CUMULATIVE): 7}, places=[PROGRAMME], additive=False, first_period=True
+        )
+    )
+    # Three victims this half year, of whom one was not counted before: the cumulative goes from 7 to 8.
+    second = publish(
+        figures(
+            {key(PROGRAMME): 3, key(PROGRAMME, CUMULATIVE): 8}, places=[PROGRAMME], additive=False, period="2025-H1"
+        ),
+        first,
+    )
+    assert displayed(first)[key(PROGRAMME, CUMULATIVE)] == "7"
+    before, after = first.cells[key(PROGRAMME, CUMULATIVE)], second.cells[key(PROGRAMME, CUMULATIVE)]
+    assert after.suppressed or not 1 <= after.value - before.value <= 4  # type: ignore[operator]
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 16: a split beside a small total tells every victim's sex")
+def test_a_split_beside_a_small_total_does_not_tell_every_victims_attribute() -> None:
+    values = {key(PROGRAMME): 7, key("NP"): 3, key("IN"): 4}
+    values |= {key("NP", split="sex:female"): 3, key("IN", split="sex:female"): 2, key("IN", split="sex:male"): 2}
+    values |= {key(PROGRAMME, split="sex:female"): 5, key(PROGRAMME, split="sex:male"): 2}
+    for place in (PROGRAMME, "NP", "IN"):
+        for sex in SEXES:
+            values.setdefault(key(place, split=sex), 0)
+    shown = displayed(publish(figures(values, places=[PROGRAMME, "NP", "IN"], additive=False, splits=("sex",))))
+    assert shown[key("NP")] == "<5"
+    nepal = [shown.get(key("NP", split=sex)) for sex in SEXES]
+    # "<5" girls and 0 of every other sex would tell that every victim counted in Nepal is a girl.
+    assert nepal.count("0") < len(SEXES) - 1
