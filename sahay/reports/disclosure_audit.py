@@ -202,9 +202,9 @@ Where = tuple[str, Window, str]  # place, window, split dimension: one whole's s
 class AttributeExposedError(UnprotectableError):
     """Every victim of a suppressed count would be seen to share an attribute: that split must be withheld."""
 
-    def __init__(self, where: Where) -> None:
-        super().__init__(f"{where[0]}|{where[1].value}|{where[2]}")
-        self.where = where
+    def __init__(self, wheres: list[Where]) -> None:
+        super().__init__(", ".join(f"{place}|{window.value}|{dimension}" for place, window, dimension in wheres))
+        self.wheres = wheres
 
 
 def _dimension(key: CellKey) -> str:
@@ -245,7 +245,7 @@ def protect(
             attempt({key for key in keys if not key.split or (key.place, key.window, _dimension(key)) not in withheld})
             return
         except AttributeExposedError as exposed:
-            wider = _wider(withheld, exposed.where, keys)
+            wider = _wider(withheld, exposed.wheres, keys)
             if wider == withheld:
                 break
             withheld = wider
@@ -274,14 +274,16 @@ def _lone_splits(
     return lone
 
 
-def _wider(withheld: set[Where], where: Where, keys: set[CellKey]) -> set[Where]:
-    """The split withheld, then also in the other window, then at every place."""
-    place, window, dimension = where
-    other = Window.CUMULATIVE if window == Window.PERIOD else Window.PERIOD
-    for step in ({where}, {where, (place, other, dimension)}):
-        if not step <= withheld:
-            return withheld | step
-    return withheld | {(key.place, key.window, dimension) for key in keys if key.split}
+def _wider(withheld: set[Where], wheres: list[Where], keys: set[CellKey]) -> set[Where]:
+    """Each split withheld in both windows, or where it already was, at every place."""
+    wider = set(withheld)
+    for place, _window, dimension in wheres:
+        both = {(place, window, dimension) for window in Window}
+        if both <= withheld:
+            wider |= {(key.place, key.window, dimension) for key in keys if _dimension(key) == dimension}
+        else:
+            wider |= both
+    return wider
 
 
 def _protect_cells(
@@ -375,19 +377,18 @@ def _complementary(state: IndicatorState) -> None:
     _hide_lone_unknowns(state)
     safe: set[Exposure] = set()  # hiding more only widens what an attacker can infer, so safe cells stay safe
     while exposed := _exposed(state, safe):
+        # A split that tells every victim's attribute is withheld, not hidden around: hiding cannot change a 0.
+        attributes = [item.where for item in exposed if isinstance(item, Target) and item.where is not None]
+        if attributes:
+            raise AttributeExposedError(attributes)
         touched: set[int] = set()
         for item in exposed:
             refs = item.refs if isinstance(item, Target) else [item]
-            attribute = item.where if isinstance(item, Target) else None
-            if attribute is not None and all(state.known(ref) is not None for ref in refs):
-                raise AttributeExposedError(attribute)  # hiding cannot help the 0s shown: the split is withheld
             if touched.intersection(index for ref in refs for index in state.by_ref.get(ref, ())):
                 continue  # a cell hidden this round may already protect it; the next audit tells
             key = _complement_for(state, refs)
             if key is None and touched:
                 break  # what was hidden this round may be enough; the next audit tells
-            if key is None and attribute is not None:
-                raise AttributeExposedError(attribute)
             if key is None:
                 if not state.hide_everything():
                     raise UnprotectableError(f"{refs[0][1].as_text()} stays exposed with every cell hidden")
