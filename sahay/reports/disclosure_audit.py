@@ -542,8 +542,8 @@ def _pinned(
             unknown.append((coefficient, ref))
         else:
             constant += coefficient * known
-    if not unknown:
-        return constant
+    if not unknown:  # read off the reports; what the previous report alone tells, only re-issuing it mends
+        return None if all(in_previous for in_previous, _key in target.refs) else constant
     if any(ref not in components for _, ref in unknown):
         return None  # a cell in no relation ranges over its bounds (1 to 4, 5 and more, or any count)
     problem = problem_of([ref for _, ref in unknown])

@@ -456,3 +456,26 @@ def test_a_split_beside_a_small_total_does_not_tell_every_victims_attribute() ->
     nepal = [shown.get(key("NP", split=sex)) for sex in SEXES]
     # "<5" girls and 0 of every other sex would tell that every victim counted in Nepal is a girl.
     assert nepal.count("0") < len(SEXES) - 1
+
+
+def test_what_an_earlier_report_told_alone_does_not_withhold_the_next_reports_figures() -> None:
+    # Issued under older rules: "<5" girls and 0 of every other sex beside a small total (re-issuing it mends that).
+    small, zero = PublishedCell(Mark.SMALL, None), PublishedCell(Mark.SHOWN, Decimal(0))
+    cells = {}
+    for window in Window:
+        cells[key(PROGRAMME, window)] = small
+        cells |= {key(PROGRAMME, window, sex): small if sex == "sex:female" else zero for sex in SEXES}
+    first = PublishedFigures("2024-H1", cells)
+    values = {key(PROGRAMME): 12, key(PROGRAMME, CUMULATIVE): 14}
+    values |= {key(PROGRAMME, PERIOD, sex): {"sex:female": 6, "sex:male": 6}.get(sex, 0) for sex in SEXES}
+    values |= {key(PROGRAMME, CUMULATIVE, sex): {"sex:female": 8, "sex:male": 6}.get(sex, 0) for sex in SEXES}
+    truth = {
+        key(PROGRAMME, window, split): 3 if split in ("", "sex:female") else 0
+        for window in Window
+        for split in ("", *SEXES)
+    }
+    earlier = figures(truth, places=[PROGRAMME], additive=False, splits=("sex",), first_period=True, period="2024-H1")
+    later = figures(values, places=[PROGRAMME], additive=False, splits=("sex",), period="2024-H2")
+    second = publish(later, first, earlier)
+    assert displayed(second)[key(PROGRAMME)] == "12"
+    assert displayed(second)[key(PROGRAMME, PERIOD, "sex:male")] == "6"
