@@ -504,8 +504,8 @@ def _targets(state: IndicatorState) -> list[Target]:
             now, before = state.truth((False, key)), state.truth(earlier)
             if now is not None and before is not None and not SMALL_BOUNDS[0] <= now - before <= SMALL_BOUNDS[1]:
                 continue  # whatever an attacker works out of it, it is not a small count
-            truth = None if now is None or before is None else now - before
-            targets.append(Target(((1, (False, key)), (-1, earlier)), truth=truth))
+            new = None if now is None or before is None else now - before
+            targets.append(Target(((1, (False, key)), (-1, earlier)), truth=new))
     wholes: list[tuple[bool, CellKey, dict[CellKey, Decimal]]] = [
         (False, key, state.truth_values) for key, mark in state.marks.items() if mark != Mark.SHOWN and not key.split
     ]

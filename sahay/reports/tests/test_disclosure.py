@@ -441,7 +441,8 @@ def test_two_consecutive_cumulative_figures_do_not_differ_by_a_small_count() -> 
     )
     assert displayed(first)[key(PROGRAMME, CUMULATIVE)] == "7"
     before, after = first.cells[key(PROGRAMME, CUMULATIVE)], second.cells[key(PROGRAMME, CUMULATIVE)]
-    assert after.suppressed or not 1 <= after.value - before.value <= 4  # type: ignore[operator]
+    assert before.value is not None
+    assert after.suppressed or after.value is None or not 1 <= after.value - before.value <= 4
 
 
 def test_a_split_beside_a_small_total_does_not_tell_every_victims_attribute() -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
@@ -55,9 +56,9 @@ def _place(place: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_figures(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[DemoFigures]:
+def demo_figures(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoFigures]:
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers, SAHAY_JOBS_INLINE=True):  # type: ignore[attr-defined]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers, SAHAY_JOBS_INLINE=True):
         assert "test" in connection.settings_dict["NAME"], "the demo is built in the test database only"
         with transaction.atomic():
             started = time.monotonic()
@@ -250,7 +251,8 @@ class Attack:
 
     def value(self, terms: list[tuple[int, Cell]]) -> tuple[float, dict[int, float]] | None:
         """The expression as a constant plus unknowns, or None if a cell is in no published report's reach."""
-        constant, row = 0.0, {}
+        constant = 0.0
+        row: dict[int, float] = {}
         for c, cell in terms:
             known = _number(self.figures.shown.get(cell)) if cell in self.figures.shown else None
             if known is not None:
