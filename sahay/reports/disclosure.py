@@ -2,7 +2,10 @@
 
 In indicators about victims, counts of 1 to 4 are shown as "<5" at every level, the programme total
 included; 0 is shown. Complementary suppression hides further cells so that no hidden count can be
-worked out from totals, from other cells, or from the previous report. Anything that goes wrong here
+worked out from totals, from other cells, or from the previous report: a sum that holds with equality in the
+true figures is taken as one (not as a bound), and the difference of two consecutive cumulative figures is a
+count about victims too. A split that would show every victim of a suppressed count with one attribute is
+withheld. Anything that goes wrong here
 raises `DisclosureError`, and the caller outputs nothing.
 """
 
@@ -84,8 +87,15 @@ class PublishedFigures:
         )
 
 
-def publish(figures: FigureSet, previous: PublishedFigures | None = None) -> PublishedFigures:
-    """The figure set as it may be shown outside the app, given what the previous report showed."""
+def publish(
+    figures: FigureSet, previous: PublishedFigures | None = None, previous_truth: FigureSet | None = None
+) -> PublishedFigures:
+    """The figure set as it may be shown outside the app, given what the previous report showed.
+
+    With the previous half year's true figures, sums across the two reports that hold with equality (no victim
+    counted before among this half year's, say) are audited as the sums they are, and the victims first counted
+    this half year (the difference of the two cumulative figures) are protected as a count about victims.
+    """
     # Imported here because the audit builds on this module's types.
     from sahay.reports.disclosure_audit import protect
 
@@ -93,7 +103,7 @@ def publish(figures: FigureSet, previous: PublishedFigures | None = None) -> Pub
         marks = {key: _primary(figures, key, value) for key, value in figures.values.items()}
         for facts in figures.facts.values():
             if facts.about_victims:
-                protect(figures, facts, marks, previous)
+                protect(figures, facts, marks, previous, previous_truth.values if previous_truth else None)
         cells = {  # cells withheld by the rules have left `marks`: they are not published at all
             key: PublishedCell(mark, value if mark == Mark.SHOWN else None)
             for key, value in figures.values.items()

@@ -18,6 +18,7 @@ from sahay.reports.disclosure import PublishedFigures
 from sahay.reports.publishing import frozen_figures, published_chain
 
 if TYPE_CHECKING:
+    from sahay.accounts.models import User
     from sahay.reports.models import Report
 
 
@@ -134,3 +135,67 @@ def _restatements(programme: Programme, country: Country | None, period: Period)
                 }
             )
     return restated
+
+
+@dataclass
+class Reissue:
+    report: Report  # the new, approved version
+    replaced: Report  # the version whose figures leaked
+    cells: list[str]  # the figures it showed that the rules no longer show ("OUT-6|KH|period|")
+
+
+def leaking_cells(report: Report) -> list[str]:
+    """The figures an approved report showed that the disclosure rules, applied now, would not show.
+
+    A figure shown then and suppressed or withheld now leaks, unless a correction has changed it since (then
+    the next report restates it); a suppressed figure that is now withheld leaks too (a split beside a small
+    count, say).
+    """
+    from sahay.reports.figureset import figure_set
+
+    frozen = report.published
+    if frozen is None:
+        return []
+    fresh = live_report_data(programme=report.programme, country=report.country, period=report.period).published
+    truth = figure_set(programme=report.programme, period=report.period).values
+    leaks = []
+    for key, old in sorted(frozen.cells.items()):
+        new = fresh.get(key)
+        if new is not None and (new.mark == old.mark or not new.suppressed):
+            continue
+        if not old.suppressed and old.value != truth.get(key):
+            continue  # corrected since: the figure is restated, not re-issued
+        if new is not None and old.suppressed:
+            continue  # "<5" then, "x" now (or the other way round): both suppressed
+        leaks.append(key.as_text())
+    return leaks
+
+
+def reissue_leaking_reports(*, programme: Programme, user: User, dry_run: bool = False) -> list[Reissue]:
+    """Issue a new version of every approved report whose figures the disclosure rules would no longer show.
+
+    Half years go oldest first and the programme's report before the countries', so that each new version is
+    computed after the versions its figures depend on. The new version keeps the narratives; it lists the
+    figures that changed, as every new version does.
+    """
+    from sahay.reports.models import Report
+    from sahay.reports.services import report_approve, report_new_version
+
+    reissued: list[Reissue] = []
+    latest: dict[tuple[str, int | None], Report] = {}
+    for report in Report.objects.filter(programme=programme, status=Report.Status.APPROVED):
+        place = (report.period_code, report.country_id)
+        if place not in latest or report.version > latest[place].version:
+            latest[place] = report
+    for _place, report in sorted(
+        latest.items(), key=lambda item: (item[0][0], item[0][1] is not None, item[0][1] or 0)
+    ):
+        cells = leaking_cells(report)
+        if not cells:
+            continue
+        if dry_run:
+            reissued.append(Reissue(report=report, replaced=report, cells=cells))
+            continue
+        draft = report_new_version(report=report, user=user)
+        reissued.append(Reissue(report=report_approve(report=draft, approved_by=user), replaced=report, cells=cells))
+    return reissued

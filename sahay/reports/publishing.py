@@ -11,7 +11,7 @@ from sahay.core.models import Country, Organisation
 from sahay.core.periods import Period, PeriodKind, semesters_between
 from sahay.frameworks.models import Programme
 from sahay.reports.disclosure import PublishedFigures, publish
-from sahay.reports.figureset import figure_set
+from sahay.reports.figureset import FigureSet, figure_set
 
 
 def published_figures(
@@ -43,12 +43,20 @@ def published_chain(
         whole = published_chain(programme=programme, period=period, fresh=fresh)
         return [figures.only_place(country.code) for figures in whole]
     chain: list[PublishedFigures] = []
-    for semester in semesters_between(programme.start, period.end):
+    semesters = semesters_between(programme.start, period.end)
+    previous_truth: FigureSet | None = None  # the true figures of the semester before, when computed
+    for index, semester in enumerate(semesters):
         reuse = organisation is None and not (fresh and semester == period)
         figures = frozen_figures(programme=programme, period=semester) if reuse else None
         if figures is None:
             previous = chain[-1] if chain else None
-            figures = publish(figure_set(programme=programme, period=semester, organisation=organisation), previous)
+            if previous is not None and previous_truth is None:  # the one before was frozen: its figures now
+                previous_truth = figure_set(programme=programme, period=semesters[index - 1], organisation=organisation)
+            truth = figure_set(programme=programme, period=semester, organisation=organisation)
+            figures = publish(truth, previous, previous_truth)
+            previous_truth = truth
+        else:
+            previous_truth = None
         chain.append(figures)
     return chain
 

@@ -50,18 +50,22 @@ def test_victim_counts_of_one_to_four_show_as_under_five_at_every_level() -> Non
         key(PROGRAMME): 3,
         key("NP"): 3,
         key("IN"): 0,
-        key(PROGRAMME, split="sex:female"): 3,
-        key("NP", split="sex:female"): 3,
-        key("IN", split="sex:female"): 0,
+        key(PROGRAMME, split="sex:female"): 2,
+        key("NP", split="sex:female"): 2,
+        key(PROGRAMME, split="sex:male"): 1,
+        key("NP", split="sex:male"): 1,
     }
-    values |= {key(place, split=split): 0 for place in (PROGRAMME, "NP", "IN") for split in SEXES[1:]}
+    for place in (PROGRAMME, "NP", "IN"):
+        for sex in SEXES:
+            values.setdefault(key(place, split=sex), 0)
     shown = displayed(publish(figures(values, places=[PROGRAMME, "NP", "IN"], splits=("sex",))))
     assert shown[key(PROGRAMME)] == "<5"
     assert shown[key("NP")] == "<5"
     assert shown[key("NP", split="sex:female")] == "<5"
+    assert shown[key("NP", split="sex:male")] == "<5"
     assert shown[key(PROGRAMME, split="sex:female")] == "<5"
     assert shown[key("IN")] == "0"
-    assert shown[key("NP", split="sex:male")] == "0"
+    assert shown[key("NP", split="sex:other")] == "0"
 
 
 def test_other_indicators_show_small_numbers_as_they_are() -> None:
@@ -408,3 +412,71 @@ def test_the_attacker_works_a_small_count_out_when_only_primary_suppression_is_a
     truth = {("now", cell_key): int(value) for cell_key, value in values.items()}
     relations = _relations(published, additive=True, first_period=False)
     assert _pinned_small_cells({"now": published}, truth, relations) == [("now", key("NP"))]
+
+
+# --- Issue 15, items 8 and 16: sums that hold exactly, cumulative differences, splits beside a small total ---
+
+
+def test_countries_that_add_up_exactly_to_a_unique_total_are_audited_as_a_sum() -> None:
+    # No child is counted in two countries, so the unique programme total is the sum of the countries.
+    values = {key(PROGRAMME): 20, key("NP"): 3, key("IN"): 9, key("BD"): 8}
+    published = publish(figures(values, places=[PROGRAMME, "NP", "IN", "BD"], additive=False))
+    truth = {("now", cell_key): int(value) for cell_key, value in values.items()}
+    exact = _relations(published, additive=True, first_period=False)  # what an attacker assumes: 20 - 9 - 8
+    assert _pinned_small_cells({"now": published}, truth, exact) == []
+
+
+def test_two_consecutive_cumulative_figures_do_not_differ_by_a_small_count() -> None:
+    first = publish(
+        figures(
+            {key(PROGRAMME): 7, key(PROGRAMME, CUMULATIVE): 7}, places=[PROGRAMME], additive=False, first_period=True
+        )
+    )
+    # Three victims this half year, of whom one was not counted before: the cumulative goes from 7 to 8.
+    second = publish(
+        figures(
+            {key(PROGRAMME): 3, key(PROGRAMME, CUMULATIVE): 8}, places=[PROGRAMME], additive=False, period="2025-H1"
+        ),
+        first,
+    )
+    assert displayed(first)[key(PROGRAMME, CUMULATIVE)] == "7"
+    before, after = first.cells[key(PROGRAMME, CUMULATIVE)], second.cells[key(PROGRAMME, CUMULATIVE)]
+    assert before.value is not None
+    assert after.suppressed or after.value is None or not 1 <= after.value - before.value <= 4
+
+
+def test_a_split_beside_a_small_total_does_not_tell_every_victims_attribute() -> None:
+    values = {key(PROGRAMME): 7, key("NP"): 3, key("IN"): 4}
+    values |= {key("NP", split="sex:female"): 3, key("IN", split="sex:female"): 2, key("IN", split="sex:male"): 2}
+    values |= {key(PROGRAMME, split="sex:female"): 5, key(PROGRAMME, split="sex:male"): 2}
+    for place in (PROGRAMME, "NP", "IN"):
+        for sex in SEXES:
+            values.setdefault(key(place, split=sex), 0)
+    shown = displayed(publish(figures(values, places=[PROGRAMME, "NP", "IN"], additive=False, splits=("sex",))))
+    assert shown[key("NP")] == "<5"
+    nepal = [shown.get(key("NP", split=sex)) for sex in SEXES]
+    # "<5" girls and 0 of every other sex would tell that every victim counted in Nepal is a girl.
+    assert nepal.count("0") < len(SEXES) - 1
+
+
+def test_what_an_earlier_report_told_alone_does_not_withhold_the_next_reports_figures() -> None:
+    # Issued under older rules: "<5" girls and 0 of every other sex beside a small total (re-issuing it mends that).
+    small, zero = PublishedCell(Mark.SMALL, None), PublishedCell(Mark.SHOWN, Decimal(0))
+    cells = {}
+    for window in Window:
+        cells[key(PROGRAMME, window)] = small
+        cells |= {key(PROGRAMME, window, sex): small if sex == "sex:female" else zero for sex in SEXES}
+    first = PublishedFigures("2024-H1", cells)
+    values = {key(PROGRAMME): 12, key(PROGRAMME, CUMULATIVE): 14}
+    values |= {key(PROGRAMME, PERIOD, sex): {"sex:female": 6, "sex:male": 6}.get(sex, 0) for sex in SEXES}
+    values |= {key(PROGRAMME, CUMULATIVE, sex): {"sex:female": 8, "sex:male": 6}.get(sex, 0) for sex in SEXES}
+    truth = {
+        key(PROGRAMME, window, split): 3 if split in ("", "sex:female") else 0
+        for window in Window
+        for split in ("", *SEXES)
+    }
+    earlier = figures(truth, places=[PROGRAMME], additive=False, splits=("sex",), first_period=True, period="2024-H1")
+    later = figures(values, places=[PROGRAMME], additive=False, splits=("sex",), period="2024-H2")
+    second = publish(later, first, earlier)
+    assert displayed(second)[key(PROGRAMME)] == "12"
+    assert displayed(second)[key(PROGRAMME, PERIOD, "sex:male")] == "6"
