@@ -8,6 +8,7 @@ from __future__ import annotations
 from sahay.accounts.models import User
 from sahay.core.periods import Period
 from sahay.frameworks.models import Programme
+from sahay.reports.freezing import reissue_leaking_reports
 from sahay.reports.models import OffTrackExplanation, PeriodReview, PeriodReviewStep, Report
 from sahay.reports.selectors import off_track_targets
 from sahay.reports.services import report_approve, report_draft
@@ -21,11 +22,16 @@ CONTEXT = (
 
 
 def ensure_demo_reports(*, programme: Programme, manager: User) -> int:
-    """Approve the demo's first half years and issue their programme reports; return how many were issued now."""
+    """Approve the demo's first half years and issue their programme reports; return how many were issued now.
+
+    Reports issued by an earlier run, under older disclosure rules, are issued again where today's rules would
+    not show their figures, as an upgraded installation does with `sahay reissue-reports`."""
     issued = 0
+    earlier = False
     for code in APPROVED_HALF_YEARS:
         period = Period.parse(code)
         if Report.objects.approved_latest(programme=programme, period_code=code, country=None):
+            earlier = True
             continue
         for country in programme.countries.all():
             review, _created = PeriodReview.objects.get_or_create(
@@ -49,4 +55,6 @@ def ensure_demo_reports(*, programme: Programme, manager: User) -> int:
             report.save(update_fields=["context"])
         report_approve(report=report, approved_by=manager)
         issued += 1
+    if earlier:
+        issued += len(reissue_leaking_reports(programme=programme, user=manager))
     return issued
