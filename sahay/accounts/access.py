@@ -209,7 +209,7 @@ def access_decide(
 
     with transaction.atomic():
         confirmation = (
-            AccessConfirmation.objects.select_for_update()
+            AccessConfirmation.objects.select_for_update(of=("self",))
             .select_related("user", "user__role", "organisation")
             .filter(pk=confirmation_id)
             .first()

@@ -3,7 +3,10 @@
 A right is checked as `user.has_perm("sahay.<right>")`, so templates can ask `perms.sahay.<right>`.
 """
 
+from collections.abc import Iterable
 from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
 
 
 class Right(StrEnum):
@@ -49,3 +52,20 @@ NEEDS_CONFIRMATION = frozenset(
         Right.MANAGE_USERS.value,
     }
 )
+
+# How the rights that wait for a second person are named to people (the user page, its messages).
+CONFIRMATION_LABELS = {
+    Right.RECORD_DATA.value: _("recording people and activities"),
+    Right.WORK_CASES.value: _("working on cases"),
+    Right.SUPERVISE_CASES.value: _("supervising cases"),
+    Right.BREAK_GLASS.value: _("emergency access to cases"),
+    Right.OVERRIDE_CONSENT.value: _("referring without consent"),
+    Right.VIEW_LEGAL_DATA.value: _("legal details"),
+    Right.VIEW_AUDIT.value: _("the audit trail"),
+    Right.MANAGE_USERS.value: _("managing users"),
+}
+
+
+def confirmation_labels(rights: Iterable[str]) -> list[str]:
+    """The waiting rights as people read them, in a fixed order."""
+    return [str(CONFIRMATION_LABELS.get(right, right)) for right in sorted(rights)]

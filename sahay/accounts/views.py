@@ -25,7 +25,7 @@ from sahay.accounts.forms import SecondFactorForm, SignInForm, UserForm
 from sahay.accounts.lockout import sign_in_locked
 from sahay.accounts.middleware import second_factor_not_required
 from sahay.accounts.models import User
-from sahay.accounts.rights import Right
+from sahay.accounts.rights import Right, confirmation_labels
 from sahay.accounts.second_factor import (
     confirmed_totp_device,
     device_secret,
@@ -222,10 +222,11 @@ def user_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
                         "Their rights over identities (%(rights)s) start when a case supervisor of their "
                         "organisation, or another administrator, confirms them."
                     )
-                    % {"rights": ", ".join(sorted(waiting))},
+                    % {"rights": ", ".join(confirmation_labels(waiting))},
                 )
             return redirect("user_list")
-    context = {"form": form, "edited_user": user, "waiting_rights": sorted(waiting_rights(user)) if user else []}
+    waiting_labels = confirmation_labels(waiting_rights(user)) if user else []
+    context = {"form": form, "edited_user": user, "waiting_rights": waiting_labels}
     return render(request, "accounts/user_form.html", context)
 
 
