@@ -377,20 +377,13 @@ def test_lists_of_people_are_not_stored_either(case_world: CaseWorld, client_for
 
 
 def test_the_production_profile_sends_hsts_for_at_least_a_year(tmp_path: Path) -> None:
-    from tests.test_settings import run_sahay
+    from tests.test_settings import production_environment, run_sahay
 
     result = run_sahay(
         "shell",
         "-c",
         "from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE)",
-        env={
-            "SAHAY_PROFILE": "production",
-            "SAHAY_SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
-            "SAHAY_ALLOWED_HOSTS": "sahay.example.org",
-            "SAHAY_ENCRYPTION_KEYS": "wFs1mYx2wXH1lKjzGGQ0Yz8xfJY1sHn6KXWzqkS0m2s=",
-            "SAHAY_AUDIT_KEYS": "audit-key-for-the-production-profile-test-0123456789",
-            "SAHAY_VAR_DIR": str(tmp_path),
-        },
+        env=production_environment(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     seconds, redirect, secure_cookie = result.stdout.split()[-3:]
