@@ -92,7 +92,9 @@ def test_the_serving_organisation_still_sees_the_exact_date_of_someone_without_a
     assert shows_the_date(client.get(reverse("person_edit", args=[adult.public_id])).content)
 
 
-def test_a_hidden_birth_date_is_kept_when_not_given_and_corrected_only_by_the_cases_staff(case_child, role_users, client_for) -> None:
+def test_a_hidden_birth_date_is_kept_when_not_given_and_corrected_only_by_the_cases_staff(
+    case_child, role_users, client_for
+) -> None:
     client = client_for(role_users.partner_staff)
     row = api_person(client, case_child)
     # A client that puts back what it read keeps the date it was not shown.
