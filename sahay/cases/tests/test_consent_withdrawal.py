@@ -117,3 +117,22 @@ def test_withdrawing_another_consent_changes_nothing_for_the_receiver(case_world
     consent_withdraw(consent=photos, withdrawn_by=case_world.worker, withdrawn_on=date(2017, 2, 3))
     assert CaseAccess.of(case_world.receiver_worker, case).may(CaseAction.SEE_IDENTITY)
     assert not Notice.objects.filter(kind="consent_withdrawn").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 15, item 4: another referral consent still held keeps the sharing")
+def test_one_withdrawal_ends_the_sharing_though_another_referral_consent_is_held(case_world) -> None:
+    """The caregiver withdraws while the child's assent stays recorded: the withdrawal still ends what the
+    referral gave, and the receiver is told (a new referral on the remaining consent would share again)."""
+    case = case_world.case
+    consent_record(
+        case=case,
+        recorded_by=case_world.worker,
+        purpose=Consent.Purpose.REFERRAL,
+        given_by=Consent.GivenBy.CHILD_ASSENT,
+        given_on=date(2017, 1, 20),
+    )
+    caregiver = case.consents.get(purpose=Consent.Purpose.REFERRAL, given_by=Consent.GivenBy.CAREGIVER)
+    consent_withdraw(consent=caregiver, withdrawn_by=case_world.worker, withdrawn_on=timezone.localdate())
+    case = Case.objects.get(pk=case.pk)
+    assert not CaseAccess.of(case_world.receiver_worker, case).may(CaseAction.SEE_IDENTITY)
+    assert Notice.objects.filter(case=case, kind="consent_withdrawn", recipient=case_world.receiver_worker).exists()
