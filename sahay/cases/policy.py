@@ -78,9 +78,10 @@ def sharing_identity() -> Q:
     """On referrals: those that share the child's identity now.
 
     A referral shares it only while the consent behind it holds (goal 10): a consent for referral is held
-    on the case, or the referral was made without consent by an override and no consent for referral was
-    withdrawn since. A withdrawal ends the sharing at once, for accepted referrals too and on closed cases;
-    the receiver keeps the de-identified summary and the services it gives.
+    on the case (or the referral was made without consent by an override), and no consent for referral was
+    withdrawn since it was made, whoever else's consent stays recorded. A withdrawal ends the sharing at once,
+    for accepted referrals too and on closed cases; the receiver keeps the de-identified summary and the
+    services it gives. A consent given again does not reopen it: that takes a new referral made on it.
     """
     referral_consents = Consent.objects.filter(case=OuterRef("case"), purpose=Consent.Purpose.REFERRAL)
     consent_held = Exists(referral_consents.filter(withdrawn_on__isnull=True))
@@ -92,8 +93,8 @@ def sharing_identity() -> Q:
             Q(withdrawn_at__gte=OuterRef("referred_at")) | Q(withdrawn_at__isnull=True, withdrawn_on__gte=referred_on)
         )
     )
-    overridden = ~Q(consent_override_reason="") & ~withdrawn_since
-    return Q(shares_identity=True) & (consent_held | overridden)
+    overridden = ~Q(consent_override_reason="")
+    return Q(shares_identity=True) & (consent_held | overridden) & ~withdrawn_since
 
 
 def identity_referrals(case: Case) -> QuerySet[Referral]:
