@@ -94,7 +94,7 @@ def sharing_identity() -> Q:
         )
     )
     overridden = ~Q(consent_override_reason="")
-    return Q(shares_identity=True) & (consent_held | overridden) & ~withdrawn_since
+    return Q(shares_identity=True) & (consent_held | overridden) & Q(~withdrawn_since)
 
 
 def identity_referrals(case: Case) -> QuerySet[Referral]:
