@@ -17,6 +17,9 @@ from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role, User
 from sahay.audit import guard
 from sahay.core.models import Country, Organisation
+from sahay.figures.ledger import maintain
+from sahay.figures.ledger.check import row_differences
+from sahay.figures.ledger.models import LedgerRule
 from sahay.frameworks.models import Programme
 from sahay.frameworks.services import framework_load
 
@@ -77,6 +80,35 @@ def audit_guard_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
         with blocker.unblock():
             guard.remove(connection)
         _AuditGuardState.lifted = True
+
+
+@pytest.fixture(autouse=True)
+def figure_ledger_kept(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that writes counted records leaves the figure ledger equal to the records.
+
+    So no service can write a counted record without the change step, and nobody keeps a list of them: a
+    write outside the step, or a bulk write that did not mark what it touched, fails the test that made it.
+    """
+    uses_database = "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db")
+    if not uses_database or "live_server" in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    maintain.discard_pending()
+    maintain.unstepped_writes()
+    yield
+    if not LedgerRule.objects.exists():
+        return
+    left = maintain.pending_tables()
+    unstepped = maintain.unstepped_writes()
+    differences = row_differences(limit=5)
+    problems = []
+    if left or unstepped:
+        problems.append(f"counted records written outside the change step: {sorted(set(left + unstepped))}")
+    if differences:
+        problems.append("the figure ledger differs from the records:\n  " + "\n  ".join(differences))
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from sahay.accounts.models import User
 from sahay.core.models import Country
+from sahay.figures.ledger.build import Progress, ledger_build
+from sahay.figures.ledger.rules import ledger_rules_sync
 from sahay.frameworks.loader import FrameworkFileError, read_framework_file
 from sahay.frameworks.models import (
     Baseline,
@@ -34,8 +36,11 @@ class LoadResult:
     version: FrameworkVersion
 
 
-def framework_load(*, path: Path, loaded_by: User | None = None) -> LoadResult:
-    """Load a framework file. The same file twice changes nothing; a changed file updates and is kept."""
+def framework_load(*, path: Path, loaded_by: User | None = None, progress: Progress | None = None) -> LoadResult:
+    """Load a framework file. The same file twice changes nothing; a changed file updates and is kept.
+
+    A rule that changed gets its figure ledger built from the records, in batches (`progress` is told).
+    """
     framework_file = read_framework_file(path)
     digest = hashlib.sha256(framework_file.text.encode("utf-8")).hexdigest()
     data = framework_file.data
@@ -53,6 +58,9 @@ def framework_load(*, path: Path, loaded_by: User | None = None) -> LoadResult:
             content=framework_file.text,
             loaded_by=loaded_by,
         )
+        new_rules = ledger_rules_sync()
+    # After the commit: until a new rule is built its figures are counted live.
+    ledger_build(new_rules, progress=progress)
     return LoadResult(programme=programme, changed=True, version=version)
 
 

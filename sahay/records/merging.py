@@ -18,6 +18,7 @@ from sahay.audit.services import audit_record
 from sahay.cases.errors import CaseChildProtected
 from sahay.cases.models import Case
 from sahay.cases.policy import may_change_children
+from sahay.figures.ledger.maintain import touch
 from sahay.records.models import (
     Activity,
     Household,
@@ -155,6 +156,8 @@ def people_merge(
         )
         merge.merged_into = keep
         merge.save(update_fields=["merged_into"])
+        # The rows moved in bulk, without signals: both people's figures are derived again.
+        touch(persons=[keep.pk, merge.pk], tables=["records.Person"])
         change.done(keep.public_id)
         audit_record(
             action=AuditAction.PERSON_MERGED,
@@ -255,6 +258,7 @@ def people_merge_undo(
         merged.save(update_fields=["merged_into"])
         merge.undone_at, merge.undone_by = timezone.now(), undone_by
         merge.save(update_fields=["undone_at", "undone_by"])
+        touch(persons=[kept.pk, merged.pk], tables=["records.Person"])
         change.done(kept.public_id)
         audit_record(
             action=AuditAction.PERSON_MERGE_UNDONE,

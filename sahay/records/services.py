@@ -22,6 +22,7 @@ from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
 from sahay.cases.policy import may_change_children
 from sahay.core.models import AdministrativeArea, Organisation
+from sahay.figures.ledger.maintain import touch
 from sahay.records.models import (
     Activity,
     AggregateReach,
@@ -402,6 +403,7 @@ def participations_record(
             )
         except IntegrityError as error:  # another user added the same person at the same moment
             raise ValidationError({"participants": _("Someone is already in this activity.")}) from error
+        touch(participations=[participation.pk for participation in created], tables=["records.Participation"])
         change.done(activity.public_id)
     return created
 

@@ -107,6 +107,10 @@ class ApprovedPeriodChange:
     reason: str
 
     def done(self, record_id: str) -> None:
+        """After the write: keep the correction, and bring the figure ledger up to what was written."""
+        from sahay.figures.ledger.maintain import flush
+
+        flush()
         correction_record(
             reviews=self.reviews,
             made_by=self.made_by,
@@ -127,6 +131,11 @@ def approved_period_change(
     reason: str,
     field: str = CORRECTION_FIELD,
 ) -> ApprovedPeriodChange:
-    """Call inside the change's transaction, before writing; call `done` with the record's id after writing."""
+    """The one step of every write that can change a figure.
+
+    Call inside the change's transaction, before writing: it refuses a change to an approved half year
+    without a reason. Call `done` with the record's id after writing: it keeps the correction and updates
+    the figure ledger in the same transaction.
+    """
     reviews = correction_require_reason(country_ids=country_ids, days=days, reason=reason, field=field)
     return ApprovedPeriodChange(reviews, made_by, organisation, record_kind, reason)

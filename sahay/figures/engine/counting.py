@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, Max, Min, Q, Sum, Value
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 
 from sahay.figures.engine.rules import CountingRule
-from sahay.figures.engine.sources import qualifying_events
+from sahay.figures.ledger.read import window_events
 
 Grouping = Literal["country", "organisation", "programme"]
 GROUP_FIELDS = {"country": "_country", "organisation": "_organisation"}
@@ -50,10 +50,15 @@ def cell_key(sex: str, band: str) -> str:
     return f"sex:{sex}|age_band:{band}"
 
 
+def _events(rule: CountingRule, window: Window, today: date, restrict: Q, live: bool) -> QuerySet[Any]:
+    """The ledger's rows of the rule when it is built (`live`: the engine's query all the same)."""
+    return window_events(rule, start=window.start, end=window.end, today=today, live=live).filter(restrict)
+
+
 def _plain_counts(
-    rule: CountingRule, window: Window, today: date, grouping: Grouping, restrict: Q
+    rule: CountingRule, window: Window, today: date, grouping: Grouping, restrict: Q, live: bool
 ) -> dict[Any, Decimal]:
-    events = qualifying_events(rule, start=window.start, end=window.end, today=today).filter(restrict)
+    events = _events(rule, window, today, restrict, live)
     measure = Sum("_value") if rule.count == "reach" else Count("_subject", distinct=True)
     if grouping == "programme":
         total = events.aggregate(n=measure)["n"]
@@ -64,19 +69,19 @@ def _plain_counts(
 
 
 def _people_cells(
-    rule: CountingRule, window: Window, today: date, grouping: Grouping, restrict: Q
+    rule: CountingRule, window: Window, today: date, grouping: Grouping, restrict: Q, live: bool
 ) -> dict[Any, dict[str, int]]:
     """Each person once per place, split by sex and by age band on their first qualifying date in the window."""
-    events = qualifying_events(rule, start=window.start, end=window.end, today=today).filter(restrict)
+    events = _events(rule, window, today, restrict, live)
     keys = [] if grouping == "programme" else [GROUP_FIELDS[grouping]]
     rows = (
         events.order_by()
         .values(*keys, "_subject")
         .annotate(
             first=Min(Greatest("_start", Value(window.start))),
-            sex=Max("person__sex"),
-            turns_12_on=Max("person__turns_12_on"),
-            turns_18_on=Max("person__turns_18_on"),
+            sex=Max("_sex"),
+            turns_12_on=Max("_turns_12_on"),
+            turns_18_on=Max("_turns_18_on"),
         )
         .values_list(*keys, "first", "sex", "turns_12_on", "turns_18_on")
     )
@@ -96,14 +101,18 @@ def tally(
     grouping: Grouping,
     restrict: Q | None = None,
     disaggregate: bool = False,
+    live: bool = False,
 ) -> dict[Any, Tally]:
-    """The rule's figure in the window for each place of the grouping (key None for the programme)."""
+    """The rule's figure in the window for each place of the grouping (key None for the programme).
+
+    Counted over the ledger when the rule is built there, else live; `live` counts live all the same.
+    """
     restrict = restrict or Q()
     if rule.count == "percentage":
         if rule.numerator is None or rule.denominator is None:
             raise ValueError("a percentage rule needs a numerator and a denominator")
-        numerators = _plain_counts(rule.numerator, window, today, grouping, restrict)
-        denominators = _plain_counts(rule.denominator, window, today, grouping, restrict)
+        numerators = _plain_counts(rule.numerator, window, today, grouping, restrict, live)
+        denominators = _plain_counts(rule.denominator, window, today, grouping, restrict, live)
         result = {}
         for key in set(numerators) | set(denominators):
             numerator, denominator = numerators.get(key, Decimal(0)), denominators.get(key, Decimal(0))
@@ -113,6 +122,8 @@ def tally(
     if disaggregate and rule.counts_people:
         return {
             key: Tally(value=Decimal(sum(cells.values())), cells=cells)
-            for key, cells in _people_cells(rule, window, today, grouping, restrict).items()
+            for key, cells in _people_cells(rule, window, today, grouping, restrict, live).items()
         }
-    return {key: Tally(value=value) for key, value in _plain_counts(rule, window, today, grouping, restrict).items()}
+    return {
+        key: Tally(value=value) for key, value in _plain_counts(rule, window, today, grouping, restrict, live).items()
+    }

@@ -6,6 +6,8 @@ Every source returns a queryset annotated with
   _country, _organisation   where it happened and which organisation did it
   _start, _end   its date range (an event has _end == _start; an open range has _end NULL)
   _value         what a reach count adds up
+  _sex, _turns_12_on, _turns_18_on   the person's, for disaggregation (None when the subject is not a person)
+  _activity, _area   the activity it belongs to and its province or district, where the record has them
 and filtered by the rule's `where`.
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.db.models import DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Greatest
 
 from sahay.figures.engine.rules import CountingRule
@@ -63,22 +65,38 @@ def _age(value: dict[str, int], person: str, on: str) -> Q:
 
 
 ONE = Value(1, output_field=IntegerField())
-NO_PERSON = Value(None, output_field=IntegerField())
+NO_ID = Value(None, output_field=IntegerField())
+NO_DATE = Value(None, output_field=DateField())
+NO_TEXT = Value(None, output_field=CharField())
 
 
 def _columns(
-    *, subject: Any, country: str, organisation: str, start: Any, end: Any, person: Any = NO_PERSON, value: Any = ONE
+    *,
+    subject: Any,
+    country: str,
+    organisation: str,
+    start: Any,
+    end: Any,
+    person: str | None = None,
+    activity: str | None = None,
+    area: str | None = None,
+    value: Any = ONE,
 ) -> dict[str, Any]:
-    """The annotations every source gives its events (see the module's docstring)."""
+    """The annotations every source gives its events (see the module's docstring); `person` is a relation."""
 
     def as_expression(field: Any) -> Any:
         return F(field) if isinstance(field, str) else field
 
     return {
         "_subject": as_expression(subject),
-        "_person": as_expression(person),
+        "_person": F(f"{person}_id") if person else NO_ID,
+        "_sex": F(f"{person}__sex") if person else NO_TEXT,
+        "_turns_12_on": F(f"{person}__turns_12_on") if person else NO_DATE,
+        "_turns_18_on": F(f"{person}__turns_18_on") if person else NO_DATE,
         "_country": F(country),
         "_organisation": F(organisation),
+        "_activity": F(activity) if activity else NO_ID,
+        "_area": F(area) if area else NO_ID,
         "_start": as_expression(start),
         "_end": as_expression(end),
         "_value": as_expression(value),
@@ -113,9 +131,11 @@ def _participations(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     events = Participation.objects.filter(attended=True).annotate(
         **_columns(
             subject="person_id",
-            person="person_id",
+            person="person",
             country="activity__country_id",
             organisation="activity__organisation_id",
+            activity="activity_id",
+            area="activity__area_id",
             start="activity__date",
             end="activity__date",
         )
@@ -140,9 +160,10 @@ def _services(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     events = Service.objects.filter(**{"household__isnull" if by_household else "person__isnull": False}).annotate(
         **_columns(
             subject="household_id" if by_household else "person_id",
-            person=NO_PERSON if by_household else "person_id",
+            person=None if by_household else "person",
             country="organisation__country_id",
             organisation="organisation_id",
+            area="household__area_id" if by_household else "person__area_id",
             start="start",
             end="end",
         ),
@@ -175,7 +196,15 @@ def _services(rule: CountingRule, window_start: date) -> QuerySet[Any]:
 
 def _activities(rule: CountingRule, window_start: date) -> QuerySet[Any]:
     events = Activity.objects.annotate(
-        **_columns(subject="id", country="country_id", organisation="organisation_id", start="date", end="date")
+        **_columns(
+            subject="id",
+            country="country_id",
+            organisation="organisation_id",
+            activity="id",
+            area="area_id",
+            start="date",
+            end="date",
+        )
     )
     return _activity_filters(events, rule.where, "")
 
@@ -187,6 +216,8 @@ def _activity_organisations(rule: CountingRule, window_start: date) -> QuerySet[
             subject="externalorganisation_id",
             country="activity__country_id",
             organisation="activity__organisation_id",
+            activity="activity_id",
+            area="activity__area_id",
             start="activity__date",
             end="activity__date",
         )
@@ -258,6 +289,8 @@ def _reach(rule: CountingRule, window_start: date) -> QuerySet[Any]:
             subject="id",
             country="activity__country_id",
             organisation="activity__organisation_id",
+            activity="activity_id",
+            area="activity__area_id",
             start="activity__date",
             end="activity__date",
             value="estimate",

@@ -1,0 +1,62 @@
+"""Tables of the figure ledger (imported by `sahay.figures.models`)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LedgerRule(models.Model):
+    """A counting rule whose rows are kept; figures use them once the rule is built (`ready`)."""
+
+    class State(models.TextChoices):
+        BUILDING = "building"
+        READY = "ready"
+
+    # The sha256 of the rule as the engine reads it (count, from, where): indicators with the same rule share it.
+    key = models.CharField(max_length=64, unique=True)
+    rule = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.BUILDING)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.rule.get('count')} from {self.rule.get('from')} ({self.state})"
+
+
+class LedgerRow(models.Model):
+    """One qualifying interval of one subject, from one record, under one rule.
+
+    Plain integer columns rather than foreign keys: a row is re-derived whenever its record changes, and
+    must never hold up the deletion of what it was derived from.
+    """
+
+    rule = models.ForeignKey(LedgerRule, on_delete=models.CASCADE, related_name="+")
+    # The record the row was derived from (its model name and id), and the activity it belongs to, if any.
+    source = models.CharField(max_length=40)
+    record = models.BigIntegerField()
+    activity = models.BigIntegerField(null=True)
+    subject = models.BigIntegerField()
+    person = models.BigIntegerField(null=True)
+    country = models.BigIntegerField()
+    organisation = models.BigIntegerField(null=True)
+    area = models.BigIntegerField(null=True)
+    start = models.DateField()
+    end = models.DateField(null=True)
+    # Set on an interval that starts inside a range: the record qualifies in a window starting on or after
+    # this day only (the engine takes age and roles on the first day of the range inside the window).
+    window_from = models.DateField(null=True)
+    # The record is an open range: like the engine, it counts only in windows that have started by today.
+    open_record = models.BooleanField(default=False)
+    value = models.BigIntegerField(default=1)
+    sex = models.CharField(max_length=10, null=True)
+    turns_12_on = models.DateField(null=True)
+    turns_18_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["rule", "start"], name="ledger_rule_start"),
+            models.Index(fields=["source", "record"], name="ledger_source_record"),
+            models.Index(fields=["activity"], name="ledger_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.record}: {self.subject} {self.start}..{self.end}"
