@@ -6,10 +6,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sahay.core.models import Country, Organisation
-from sahay.figures.ledger.models import LedgerRow, LedgerRule
+from sahay.figures.ledger.models import LedgerCount, LedgerRow, LedgerRule
 from sahay.frameworks.models import Indicator
 
-__all__ = ["AggregateEntry", "AggregateEntryChange", "LedgerRow", "LedgerRule"]
+__all__ = ["AggregateEntry", "AggregateEntryChange", "LedgerCount", "LedgerRow", "LedgerRule"]
 
 # The cells an indicator may be split into, by disaggregation; "" is the total.
 DISAGGREGATION_CELLS = {

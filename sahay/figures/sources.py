@@ -9,7 +9,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
 from sahay.accounts.models import ScopeKind
@@ -17,7 +16,7 @@ from sahay.accounts.scope import Scope
 from sahay.core.models import Country
 from sahay.core.periods import Period
 from sahay.figures.aggregates import EntryValue, figure_from_entries
-from sahay.figures.engine.counting import Tally, Window, tally
+from sahay.figures.engine.counting import EVERYWHERE, Tally, Window, Within, tally
 from sahay.figures.engine.rules import CountingRule
 from sahay.figures.models import AggregateEntry
 from sahay.frameworks.models import Indicator, Programme
@@ -37,15 +36,15 @@ def window_of(programme: Programme, period: Period, cumulative: bool) -> Window:
     return Window(start=programme.start if cumulative else period.start, end=period.end)
 
 
-def scope_restriction(scope: Scope) -> Q:
-    """Which qualifying events a scope may count (the engine's `_country` and `_organisation` columns)."""
+def scope_restriction(scope: Scope) -> Within:
+    """Which qualifying events a scope may count."""
     if scope.kind == ScopeKind.ALL:
-        return Q()
+        return EVERYWHERE
     if scope.kind == ScopeKind.COUNTRY:
-        return Q(_country=scope.country_id)
+        return Within(country=scope.country_id)
     if scope.kind == ScopeKind.ORGANISATION:
-        return Q(_organisation=scope.organisation_id)
-    return Q(pk__in=[])
+        return Within(organisation=scope.organisation_id)
+    return Within(nothing=True)
 
 
 @dataclass
@@ -67,7 +66,7 @@ class FigureSources:
             window=window_of(self.programme, self.period, self.cumulative),
             today=timezone.localdate(),
             grouping=grouping,  # type: ignore[arg-type]
-            restrict=scope_restriction(self.scope),
+            within=scope_restriction(self.scope),
             disaggregate=disaggregate,
         )
 
@@ -161,11 +160,11 @@ def figure_breakdown(
         return None
     rule = CountingRule.parse(indicator.counting_rule)
     window = window_of(indicator.programme, period, cumulative)
-    restrict = scope_restriction(scope) & (Q(_country=country.pk) if country else Q())
+    within = scope_restriction(scope).in_country(country.pk if country else None)
     today = timezone.localdate()
-    totals = tally(rule, window=window, today=today, grouping="programme", restrict=restrict, disaggregate=True)
+    totals = tally(rule, window=window, today=today, grouping="programme", within=within, disaggregate=True)
     total = totals.get(None) or Tally(value=Decimal(0))
-    per_organisation = tally(rule, window=window, today=today, grouping="organisation", restrict=restrict)
+    per_organisation = tally(rule, window=window, today=today, grouping="organisation", within=within)
     names = dict(Organisation.objects.filter(pk__in=[key for key in per_organisation if key]).values_list("pk", "name"))
     by_organisation = sorted(
         ((names.get(key, "–"), result.value or Decimal(0)) for key, result in per_organisation.items()),
@@ -175,5 +174,5 @@ def figure_breakdown(
     if rule.accepts_reach:
         kinds = {"activity_kind": rule.where["activity_kind"]} if "activity_kind" in rule.where else {}
         reach_rule = CountingRule(count="reach", source="reach", where=kinds)
-        reach = tally(reach_rule, window=window, today=today, grouping="programme", restrict=restrict)[None].value
+        reach = tally(reach_rule, window=window, today=today, grouping="programme", within=within)[None].value
     return Breakdown(total=total, by_organisation=by_organisation, reach=reach)

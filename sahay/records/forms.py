@@ -133,6 +133,7 @@ class ExternalOrganisationForm(CaptureForm):
         required=False,
         help_text=_("For companies only."),
     )
+    correction_reason = correction_reason_field()
 
 
 class ActivityForm(CaptureForm):

@@ -253,6 +253,7 @@ def external_organisation_save(
     kind: str,
     sector: str = "",
     external: ExternalOrganisation | None = None,
+    correction_reason: str = "",
 ) -> ExternalOrganisation:
     require_capture_scope(saved_by, recorded_by)
     if kind != ExternalOrganisation.Kind.COMPANY and sector:
@@ -262,10 +263,30 @@ def external_organisation_save(
     duplicate = ExternalOrganisation.objects.filter(country=recorded_by.country, kind=kind, name__iexact=name.strip())
     if _others(duplicate, external).exists():
         raise ValidationError({"name": _("%(name)s is already recorded in this country.") % {"name": name}})
-    external = external or ExternalOrganisation(recorded_by=recorded_by)
-    external.name, external.kind, external.sector, external.country = name.strip(), kind, sector, recorded_by.country
-    external.save()
+    with transaction.atomic():
+        # Its kind and sector decide the figures of the activities that reached it and its cooperations.
+        counted = _external_counted(external) if external and (external.kind, external.sector) != (kind, sector) else []
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=recorded_by,
+            record_kind="external_organisation",
+            country_ids=[country for country, _day in counted],
+            days=[day for _country, day in counted],
+            reason=correction_reason,
+        )
+        external = external or ExternalOrganisation(recorded_by=recorded_by)
+        external.name, external.kind, external.sector = name.strip(), kind, sector
+        external.country = recorded_by.country
+        external.save()
+        change.done(str(external.pk))
     return external
+
+
+def _external_counted(external: ExternalOrganisation) -> list[tuple[int, date]]:
+    """The countries and days of the figures an organisation reached counts in."""
+    reached = Activity.objects.filter(reached_organisations=external).values_list("country_id", "date")
+    cooperations = TrackedItemStatus.objects.filter(item__company=external).values_list("item__country_id", "reached_on")
+    return list(reached) + list(cooperations)
 
 
 def activity_detail_errors(*, kind: str, training_topic: str, campaign_kind: str) -> dict[str, str]:
@@ -525,21 +546,34 @@ def tracked_item_save(
     title: str,
     company: ExternalOrganisation | None = None,
     item: TrackedItem | None = None,
+    correction_reason: str = "",
 ) -> TrackedItem:
     require_capture_scope(saved_by, organisation)
     if kind == TrackedItem.Kind.COOPERATION and company is None:
         raise ValidationError({"company": _("A cooperation is with a company: choose it.")})
     if company is not None and company.kind != ExternalOrganisation.Kind.COMPANY:
         raise ValidationError({"company": _("%(name)s is not a company.") % {"name": company}})
-    item = item or TrackedItem()
-    item.organisation, item.country, item.kind, item.title, item.company = (
-        organisation,
-        organisation.country,
-        kind,
-        title.strip(),
-        company,
-    )
-    item.save()
+    with transaction.atomic():
+        # A change to an item with statuses moves the figures of the days it reached them.
+        reached = list(item.statuses.values_list("reached_on", flat=True)) if item and item.pk else []
+        change = approved_period_change(
+            made_by=saved_by,
+            organisation=organisation,
+            record_kind="tracked_item",
+            country_ids=[item.country_id if item else None, organisation.country_id],
+            days=reached,
+            reason=correction_reason,
+        )
+        item = item or TrackedItem()
+        item.organisation, item.country, item.kind, item.title, item.company = (
+            organisation,
+            organisation.country,
+            kind,
+            title.strip(),
+            company,
+        )
+        item.save()
+        change.done(item.public_id)
     return item
 
 

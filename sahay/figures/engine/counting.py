@@ -11,19 +11,49 @@ from typing import Any, Literal
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 
+from sahay.figures.engine.cells import AGE_BANDS, SEXES, age_band, cell_key
 from sahay.figures.engine.rules import CountingRule
-from sahay.figures.ledger.read import window_events
+from sahay.figures.ledger.read import kept_counts, window_events
 
 Grouping = Literal["country", "organisation", "programme"]
 GROUP_FIELDS = {"country": "_country", "organisation": "_organisation"}
-SEXES = ("female", "male", "other", "unknown")
-AGE_BANDS = ("0-11", "12-17", "18+", "unknown")
+__all__ = ["AGE_BANDS", "SEXES", "Tally", "Window", "Within", "age_band", "cell_key", "tally"]
 
 
 @dataclass(frozen=True)
 class Window:
     start: date
     end: date
+
+
+@dataclass(frozen=True)
+class Within:
+    """Which events a figure may count: all, or those of a country, of an organisation, or both; or none."""
+
+    country: int | None = None
+    organisation: int | None = None
+    nothing: bool = False
+
+    def condition(self) -> Q:
+        """The same, as a filter on the events' `_country` and `_organisation` columns."""
+        if self.nothing:
+            return Q(pk__in=[])
+        condition = Q()
+        if self.country is not None:
+            condition &= Q(_country=self.country)
+        if self.organisation is not None:
+            condition &= Q(_organisation=self.organisation)
+        return condition
+
+    def in_country(self, country: int | None) -> Within:
+        if country is None:
+            return self
+        if self.country is not None and self.country != country:
+            return Within(nothing=True)
+        return Within(country=country, organisation=self.organisation, nothing=self.nothing)
+
+
+EVERYWHERE = Within()
 
 
 @dataclass
@@ -36,29 +66,20 @@ class Tally:
     denominator: Decimal | None = None
 
 
-def age_band(first: date, turns_12_on: date | None, turns_18_on: date | None) -> str:
-    if turns_18_on is None or turns_12_on is None:
-        return "unknown"
-    if first < turns_12_on:
-        return "0-11"
-    if first < turns_18_on:
-        return "12-17"
-    return "18+"
-
-
-def cell_key(sex: str, band: str) -> str:
-    return f"sex:{sex}|age_band:{band}"
-
-
-def _events(rule: CountingRule, window: Window, today: date, restrict: Q, live: bool) -> QuerySet[Any]:
+def _events(rule: CountingRule, window: Window, today: date, within: Within, live: bool) -> QuerySet[Any]:
     """The ledger's rows of the rule when it is built (`live`: the engine's query all the same)."""
-    return window_events(rule, start=window.start, end=window.end, today=today, live=live).filter(restrict)
+    events = window_events(rule, start=window.start, end=window.end, today=today, live=live)
+    return events.filter(within.condition())
 
 
 def _plain_counts(
-    rule: CountingRule, window: Window, today: date, grouping: Grouping, restrict: Q, live: bool
+    rule: CountingRule, window: Window, today: date, grouping: Grouping, within: Within, live: bool
 ) -> dict[Any, Decimal]:
-    events = _events(rule, window, today, restrict, live)
+    kept = None if live else kept_counts(rule, window=window, today=today, grouping=grouping, within=within)
+    if kept is not None:
+        counted = {key: Decimal(sum(cells.values())) for key, cells in kept.items()}
+        return {None: counted.get(None, Decimal(0))} if grouping == "programme" else counted
+    events = _events(rule, window, today, within, live)
     measure = Sum("_value") if rule.count == "reach" else Count("_subject", distinct=True)
     if grouping == "programme":
         total = events.aggregate(n=measure)["n"]
@@ -69,10 +90,13 @@ def _plain_counts(
 
 
 def _people_cells(
-    rule: CountingRule, window: Window, today: date, grouping: Grouping, restrict: Q, live: bool
+    rule: CountingRule, window: Window, today: date, grouping: Grouping, within: Within, live: bool
 ) -> dict[Any, dict[str, int]]:
     """Each person once per place, split by sex and by age band on their first qualifying date in the window."""
-    events = _events(rule, window, today, restrict, live)
+    kept = None if live else kept_counts(rule, window=window, today=today, grouping=grouping, within=within)
+    if kept is not None:
+        return {key: {cell_key(sex, band): n for (sex, band), n in cells.items() if n} for key, cells in kept.items()}
+    events = _events(rule, window, today, within, live)
     keys = [] if grouping == "programme" else [GROUP_FIELDS[grouping]]
     rows = (
         events.order_by()
@@ -99,7 +123,7 @@ def tally(
     window: Window,
     today: date,
     grouping: Grouping,
-    restrict: Q | None = None,
+    within: Within = EVERYWHERE,
     disaggregate: bool = False,
     live: bool = False,
 ) -> dict[Any, Tally]:
@@ -107,12 +131,11 @@ def tally(
 
     Counted over the ledger when the rule is built there, else live; `live` counts live all the same.
     """
-    restrict = restrict or Q()
     if rule.count == "percentage":
         if rule.numerator is None or rule.denominator is None:
             raise ValueError("a percentage rule needs a numerator and a denominator")
-        numerators = _plain_counts(rule.numerator, window, today, grouping, restrict, live)
-        denominators = _plain_counts(rule.denominator, window, today, grouping, restrict, live)
+        numerators = _plain_counts(rule.numerator, window, today, grouping, within, live)
+        denominators = _plain_counts(rule.denominator, window, today, grouping, within, live)
         result = {}
         for key in set(numerators) | set(denominators):
             numerator, denominator = numerators.get(key, Decimal(0)), denominators.get(key, Decimal(0))
@@ -122,8 +145,8 @@ def tally(
     if disaggregate and rule.counts_people:
         return {
             key: Tally(value=Decimal(sum(cells.values())), cells=cells)
-            for key, cells in _people_cells(rule, window, today, grouping, restrict, live).items()
+            for key, cells in _people_cells(rule, window, today, grouping, within, live).items()
         }
     return {
-        key: Tally(value=value) for key, value in _plain_counts(rule, window, today, grouping, restrict, live).items()
+        key: Tally(value=value) for key, value in _plain_counts(rule, window, today, grouping, within, live).items()
     }

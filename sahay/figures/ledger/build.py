@@ -7,15 +7,18 @@ each batch locks what it re-derives, as a write does, so the two cannot interlea
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
+from sahay.figures.engine.rules import CountingRule
+from sahay.figures.ledger.counts import ROW_COLUMNS, CountedRow, CountKey, apply, subject_counts
 from sahay.figures.ledger.derive import RECORD_MODELS, chunks, derive, record_source
 from sahay.figures.ledger.maintain import lock_records, store
-from sahay.figures.ledger.models import LedgerRow, LedgerRule
-from sahay.figures.ledger.rules import parsed
+from sahay.figures.ledger.models import LedgerCount, LedgerRow, LedgerRule
+from sahay.figures.ledger.rules import parsed, starts_of
 
 BATCH = 20_000
 Progress = Callable[[int, int], None]
@@ -51,5 +54,30 @@ def ledger_build(ledger_rules: Iterable[LedgerRule], *, progress: Progress | Non
             stored += len(rows)
             done += len(batch)
             progress(done, total)
-        LedgerRule.objects.filter(pk=ledger_rule.pk).update(state=LedgerRule.State.READY, built_at=timezone.now())
+        _count(ledger_rule, rule)
     return stored
+
+
+def _count(ledger_rule: LedgerRule, rule: CountingRule) -> None:
+    """Count the rule's rows into its kept counts, and from then on keep them with every write.
+
+    The rule is locked meanwhile (writes take it for share, `maintain.flush`): they wait, then keep counts too.
+    """
+    with transaction.atomic():
+        locked = LedgerRule.objects.select_for_update().get(pk=ledger_rule.pk)
+        LedgerCount.objects.filter(rule=locked).delete()
+        starts = starts_of(locked)
+        totals: Counter[CountKey] = Counter()
+        rows = LedgerRow.objects.filter(rule=locked).order_by("subject").values_list(*ROW_COLUMNS)
+        subject_rows: list[CountedRow] = []
+        for values in rows.iterator(chunk_size=20_000):
+            row = CountedRow(*values)
+            if subject_rows and subject_rows[0].subject != row.subject:
+                totals.update(subject_counts(rule, subject_rows, starts))
+                subject_rows = []
+            subject_rows.append(row)
+        if subject_rows:
+            totals.update(subject_counts(rule, subject_rows, starts))
+        apply(locked.pk, dict(totals))
+        locked.state, locked.built_at = LedgerRule.State.READY, timezone.now()
+        locked.save(update_fields=["state", "built_at"])

@@ -25,11 +25,14 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 
 from sahay.figures.engine.rules import CountingRule
+from sahay.figures.ledger.counts import ROW_COLUMNS, CountedRow, apply, counts_of
 from sahay.figures.ledger.derive import Row, chunks, derive, record_source
 from sahay.figures.ledger.models import LedgerRow, LedgerRule
+from sahay.figures.ledger.rules import parsed, starts_of
 from sahay.records.models import (
     Activity,
     AggregateReach,
+    ExternalOrganisation,
     Household,
     HouseholdMember,
     Participation,
@@ -116,22 +119,63 @@ def _flush_after_commit() -> None:
 
 
 def flush() -> None:
-    """Re-derive the rows of every record touched in this transaction, for every kept rule."""
+    """Re-derive the rows (and kept counts) of every record touched in this transaction, for every kept rule."""
     pending = _pending()
     discard_pending()
     if not pending:
         return
-    rules = [(ledger_rule, CountingRule.parse(ledger_rule.rule)) for ledger_rule in LedgerRule.objects.all()]
-    if not rules:
-        return
     with transaction.atomic():
+        ledger_rules = _kept_rules_shared()
+        if not ledger_rules:
+            return
         _lock(pending)
         records = _records(pending)
-        _delete_rows(pending.activities, records)
-        for ledger_rule, rule in rules:
-            wanted = records.get(record_source(rule))
-            if wanted:
-                store(ledger_rule, derive(rule, sorted(wanted)))
+        for ledger_rule in ledger_rules:
+            rule = parsed(ledger_rule)
+            wanted = records.get(record_source(rule), set())
+            if wanted or pending.activities:
+                refresh(ledger_rule, rule, wanted, pending.activities)
+
+
+def _kept_rules_shared() -> list[LedgerRule]:
+    """The kept rules, each locked for share: a build that is finishing a rule's counts waits, and is waited for."""
+    if connection.vendor == "postgresql":
+        return list(LedgerRule.objects.raw("SELECT * FROM figures_ledgerrule ORDER BY id FOR SHARE"))
+    return list(LedgerRule.objects.order_by("pk"))
+
+
+def refresh(ledger_rule: LedgerRule, rule: CountingRule, records: set[int], activities: set[int]) -> None:
+    """Derive the rows of these records again (and drop those of the activities' records that are gone)."""
+    source = record_source(rule)
+    stale: dict[int, int] = {}
+    rows_of_rule = LedgerRow.objects.filter(rule=ledger_rule)
+    for chunk in chunks(sorted(records)):
+        stale.update(rows_of_rule.filter(source=source, record__in=chunk).values_list("pk", "subject"))
+    for chunk in chunks(sorted(activities)):
+        stale.update(rows_of_rule.filter(activity__in=chunk).values_list("pk", "subject"))
+    rows = derive(rule, sorted(records)) if records else []
+    if not stale and not rows:
+        return
+    keeps_counts = ledger_rule.state == LedgerRule.State.READY
+    if keeps_counts:
+        subjects = set(stale.values()) | {row.subject for row in rows}
+        _lock_ids(SUBJECT_MODELS[rule.count], subjects)
+        kept = []
+        for chunk in chunks(sorted(subjects)):
+            kept += list(rows_of_rule.filter(subject__in=chunk).values_list("pk", *ROW_COLUMNS))
+        starts = starts_of(ledger_rule)
+        before = counts_of(rule, (CountedRow(*values[1:]) for values in kept), starts)
+        after = counts_of(
+            rule,
+            [CountedRow(*values[1:]) for values in kept if values[0] not in stale]
+            + [CountedRow(*(getattr(row, column) for column in ROW_COLUMNS)) for row in rows],
+            starts,
+        )
+    for chunk in chunks(sorted(stale)):
+        LedgerRow.objects.filter(pk__in=chunk).delete()
+    store(ledger_rule, rows)
+    if keeps_counts:
+        apply(ledger_rule.pk, {key: after[key] - before[key] for key in set(before) | set(after)})
 
 
 def store(ledger_rule: LedgerRule, rows: list[Row]) -> None:
@@ -158,6 +202,17 @@ LOCKED_BY_SOURCE = {
     "trackeditem": "items",
     "aggregatereach": "reaches",
 }
+# What each count counts once, whose rows are locked before its counts change.
+SUBJECT_MODELS: dict[str, type[Model]] = {
+    "unique_people": Person,
+    "unique_households": Household,
+    "unique_organisations": ExternalOrganisation,
+    "items": TrackedItem,
+    "events": Activity,
+    "reach": AggregateReach,
+}
+# Locks are taken in this order of tables (and of ids in each), so two writers never wait for each other.
+LOCK_ORDER: list[type[Model]] = [Activity, Person, Household, ExternalOrganisation, TrackedItem, AggregateReach]
 
 
 def lock_records(source: str, ids: Iterable[int]) -> None:
@@ -171,17 +226,26 @@ def lock_records(source: str, ids: Iterable[int]) -> None:
     _lock(touched)
 
 
+def _lock_ids(model: type[Model], ids: Iterable[int]) -> None:
+    if not connection.features.has_select_for_update:  # SQLite: one writer at a time already
+        return
+    for chunk in chunks(sorted(ids)):
+        list(model._default_manager.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
+
+
 def _lock(pending: Touched) -> None:
-    """Lock the people, households, activities and items whose records are re-derived, in one order."""
+    """Lock the activities, people, households and items whose records are re-derived, in one order."""
+    if not connection.features.has_select_for_update:
+        return
+    activities = pending.activities | _ids(Participation.objects, "activity_id", pk__in=pending.participations)
+    activities |= _ids(AggregateReach.objects, "activity_id", pk__in=pending.reaches)
     people = pending.persons | _ids(Participation.objects, "person_id", pk__in=pending.participations)
     people |= _ids(Service.objects, "person_id", pk__in=pending.services)
     households = pending.households | _ids(Service.objects, "household_id", pk__in=pending.services)
-    activities = pending.activities | _ids(Participation.objects, "activity_id", pk__in=pending.participations)
-    activities |= _ids(AggregateReach.objects, "activity_id", pk__in=pending.reaches)
-    model: type[Model]
-    for model, ids in ((Person, people), (Household, households), (Activity, activities), (TrackedItem, pending.items)):
-        for chunk in chunks(sorted(ids)):
-            list(model._default_manager.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
+    households |= _ids(HouseholdMember.objects, "household_id", person__in=people)
+    locked = {Activity: activities, Person: people, Household: households, TrackedItem: pending.items}
+    for model in LOCK_ORDER:
+        _lock_ids(model, locked.get(model, set()))
 
 
 def _records(pending: Touched) -> dict[str, set[int]]:
@@ -213,12 +277,3 @@ def _records(pending: Touched) -> dict[str, set[int]]:
         "trackeditem": items,
         "aggregatereach": reaches,
     }
-
-
-def _delete_rows(activities: set[int], records: dict[str, set[int]]) -> None:
-    # Rows of an activity's links and participations that are gone are found by the activity.
-    for chunk in chunks(sorted(activities)):
-        LedgerRow.objects.filter(activity__in=chunk).delete()
-    for source, ids in records.items():
-        for chunk in chunks(sorted(ids)):
-            LedgerRow.objects.filter(source=source, record__in=chunk).delete()

@@ -17,6 +17,8 @@ class LedgerRule(models.Model):
     rule = models.JSONField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.BUILDING)
     built_at = models.DateTimeField(null=True, blank=True)
+    # The window starts counts are kept for (`counts.window_starts` of the programmes using the rule).
+    window_starts = models.JSONField(default=list)
 
     def __str__(self) -> str:
         return f"{self.rule.get('count')} from {self.rule.get('from')} ({self.state})"
@@ -54,9 +56,38 @@ class LedgerRow(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["rule", "start"], name="ledger_rule_start"),
+            models.Index(fields=["rule", "subject"], name="ledger_rule_subject"),
             models.Index(fields=["source", "record"], name="ledger_source_record"),
             models.Index(fields=["activity"], name="ledger_activity"),
         ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.record}: {self.subject} {self.start}..{self.end}"
+
+
+class LedgerCount(models.Model):
+    """How many subjects first qualify, in windows from `window_start`, in the half year ending on `until`.
+
+    Per place: `level` says which of country and organisation the count is kept for (0 where it is not).
+    """
+
+    rule = models.ForeignKey(LedgerRule, on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateField()
+    level = models.CharField(max_length=12)
+    country = models.BigIntegerField()
+    organisation = models.BigIntegerField()
+    until = models.DateField()
+    sex = models.CharField(max_length=10)
+    band = models.CharField(max_length=10)
+    n = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "window_start", "level", "country", "organisation", "until", "sex", "band"],
+                name="ledger_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.country}/{self.organisation} from {self.window_start} by {self.until}: {self.n}"

@@ -6,15 +6,20 @@ Both give the same annotated columns (see `engine.sources`), so `engine.counting
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
+from sahay.core.periods import Period
 from sahay.figures.engine.rules import CountingRule
 from sahay.figures.engine.sources import qualifying_events
 from sahay.figures.ledger import maintain
-from sahay.figures.ledger.models import LedgerRow, LedgerRule
+from sahay.figures.ledger.counts import LEVELS
+from sahay.figures.ledger.models import LedgerCount, LedgerRow, LedgerRule
 from sahay.figures.ledger.rules import rule_key
+
+if TYPE_CHECKING:
+    from sahay.figures.engine.counting import Window, Within
 
 COLUMNS = {
     "_subject": F("subject"),
@@ -51,3 +56,40 @@ def window_events(rule: CountingRule, *, start: date, end: date, today: date, li
     else:  # an open range runs to today, so not into a window that has not started
         rows = rows.filter(end__gte=start, open_record=False)
     return rows.annotate(**COLUMNS)
+
+
+def kept_counts(
+    rule: CountingRule, *, window: Window, today: date, grouping: str, within: Within
+) -> dict[Any, dict[tuple[str, str], int]] | None:
+    """The window's counts per place and cell from the kept counts, or None when they are not kept for it.
+
+    Kept for a built rule, from a window start it keeps (that has come) to the end of a half year.
+    """
+    if within.nothing or window.start > today or Period.semester_of(window.end).end != window.end:
+        return None
+    ledger_rule = ready_rule(rule)
+    if ledger_rule is None or window.start.isoformat() not in ledger_rule.window_starts:
+        return None
+    dimensions = {grouping} - {"programme"}
+    filters: dict[str, int] = {}
+    if within.country is not None:
+        dimensions.add("country")
+        filters["country"] = within.country
+    if within.organisation is not None:
+        dimensions.add("organisation")
+        filters["organisation"] = within.organisation
+    level = next(name for name, columns in LEVELS.items() if set(columns) == dimensions)
+    group = [] if grouping == "programme" else [grouping]
+    counts = (
+        LedgerCount.objects.filter(
+            rule=ledger_rule, window_start=window.start, level=level, until__lte=window.end, n__gt=0, **filters
+        )
+        .order_by()
+        .values(*group, "sex", "band")
+        .annotate(total=Sum("n"))
+        .values_list(*group, "sex", "band", "total")
+    )
+    found: dict[Any, dict[tuple[str, str], int]] = {}
+    for *place, sex, band, total in counts:
+        found.setdefault(place[0] if place else None, {})[(sex, band)] = int(total)
+    return found

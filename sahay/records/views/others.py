@@ -159,6 +159,7 @@ def external_organisation_edit(request: AuthenticatedRequest, pk: int | None = N
             kind=data["kind"],
             sector=data["sector"],
             external=external,
+            correction_reason=data["correction_reason"],
         ),
         success=lambda saved: _("%(name)s saved.") % {"name": saved.name},
         done=go("external_list"),
