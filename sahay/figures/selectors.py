@@ -15,7 +15,7 @@ from sahay.accounts.scope import Scope, scope_of
 from sahay.core.models import Country
 from sahay.core.periods import Period, semesters_between, years_between
 from sahay.figures.engine.rules import CountingRule
-from sahay.figures.ledger.read import window_events
+from sahay.figures.ledger.read import ready_rule, window_events
 from sahay.figures.models import AggregateEntry
 from sahay.figures.progress import Figure, expected_share
 from sahay.figures.sources import FigureSources, scope_restriction, window_of
@@ -194,9 +194,9 @@ def records_behind(
     if rule.count == "percentage" or indicator.source != Indicator.Source.RECORDS:
         return RecordsBehind(None, [])
     window = window_of(indicator.programme, period, cumulative)
-    events = window_events(rule, start=window.start, end=window.end, today=timezone.localdate()).filter(
-        scope_restriction(scope_of(user)).condition()
-    )
+    events = window_events(
+        rule, ready_rule(rule), start=window.start, end=window.end, today=timezone.localdate()
+    ).filter(scope_restriction(scope_of(user)).condition())
     if country is not None:
         events = events.filter(_country=country.pk)
     subject_ids = sorted(set(events.order_by().values_list("_subject", flat=True)))

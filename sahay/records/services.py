@@ -285,7 +285,9 @@ def external_organisation_save(
 def _external_counted(external: ExternalOrganisation) -> list[tuple[int, date]]:
     """The countries and days of the figures an organisation reached counts in."""
     reached = Activity.objects.filter(reached_organisations=external).values_list("country_id", "date")
-    cooperations = TrackedItemStatus.objects.filter(item__company=external).values_list("item__country_id", "reached_on")
+    cooperations = TrackedItemStatus.objects.filter(item__company=external).values_list(
+        "item__country_id", "reached_on"
+    )
     return list(reached) + list(cooperations)
 
 

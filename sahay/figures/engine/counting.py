@@ -13,7 +13,8 @@ from django.db.models.functions import Greatest
 
 from sahay.figures.engine.cells import AGE_BANDS, SEXES, age_band, cell_key
 from sahay.figures.engine.rules import CountingRule
-from sahay.figures.ledger.read import kept_counts, window_events
+from sahay.figures.ledger.models import LedgerRule
+from sahay.figures.ledger.read import kept_counts, ready_rule, window_events
 
 Grouping = Literal["country", "organisation", "programme"]
 GROUP_FIELDS = {"country": "_country", "organisation": "_organisation"}
@@ -66,20 +67,22 @@ class Tally:
     denominator: Decimal | None = None
 
 
-def _events(rule: CountingRule, window: Window, today: date, within: Within, live: bool) -> QuerySet[Any]:
-    """The ledger's rows of the rule when it is built (`live`: the engine's query all the same)."""
-    events = window_events(rule, start=window.start, end=window.end, today=today, live=live)
+def _events(
+    rule: CountingRule, ledger_rule: LedgerRule | None, window: Window, today: date, within: Within
+) -> QuerySet[Any]:
+    events = window_events(rule, ledger_rule, start=window.start, end=window.end, today=today)
     return events.filter(within.condition())
 
 
 def _plain_counts(
     rule: CountingRule, window: Window, today: date, grouping: Grouping, within: Within, live: bool
 ) -> dict[Any, Decimal]:
-    kept = None if live else kept_counts(rule, window=window, today=today, grouping=grouping, within=within)
+    ledger_rule = None if live else ready_rule(rule)
+    kept = kept_counts(ledger_rule, window=window, today=today, grouping=grouping, within=within)
     if kept is not None:
         counted = {key: Decimal(sum(cells.values())) for key, cells in kept.items()}
         return {None: counted.get(None, Decimal(0))} if grouping == "programme" else counted
-    events = _events(rule, window, today, within, live)
+    events = _events(rule, ledger_rule, window, today, within)
     measure = Sum("_value") if rule.count == "reach" else Count("_subject", distinct=True)
     if grouping == "programme":
         total = events.aggregate(n=measure)["n"]
@@ -93,10 +96,11 @@ def _people_cells(
     rule: CountingRule, window: Window, today: date, grouping: Grouping, within: Within, live: bool
 ) -> dict[Any, dict[str, int]]:
     """Each person once per place, split by sex and by age band on their first qualifying date in the window."""
-    kept = None if live else kept_counts(rule, window=window, today=today, grouping=grouping, within=within)
+    ledger_rule = None if live else ready_rule(rule)
+    kept = kept_counts(ledger_rule, window=window, today=today, grouping=grouping, within=within)
     if kept is not None:
         return {key: {cell_key(sex, band): n for (sex, band), n in cells.items() if n} for key, cells in kept.items()}
-    events = _events(rule, window, today, within, live)
+    events = _events(rule, ledger_rule, window, today, within)
     keys = [] if grouping == "programme" else [GROUP_FIELDS[grouping]]
     rows = (
         events.order_by()

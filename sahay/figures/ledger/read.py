@@ -43,9 +43,13 @@ def ready_rule(rule: CountingRule) -> LedgerRule | None:
     return LedgerRule.objects.filter(key=rule_key(rule), state=LedgerRule.State.READY).first()
 
 
-def window_events(rule: CountingRule, *, start: date, end: date, today: date, live: bool = False) -> QuerySet[Any]:
-    """What the rule counts in the window: overlapping intervals, as `engine.sources.qualifying_events`."""
-    ledger_rule = None if live else ready_rule(rule)
+def window_events(
+    rule: CountingRule, ledger_rule: LedgerRule | None, *, start: date, end: date, today: date
+) -> QuerySet[Any]:
+    """What the rule counts in the window: its ledger rows that overlap it (without a ledger, live events).
+
+    The rows are filtered as `engine.sources.qualifying_events` filters the records' date ranges.
+    """
     if ledger_rule is None:
         return qualifying_events(rule, start=start, end=end, today=today)
     rows = LedgerRow.objects.filter(rule=ledger_rule, start__lte=end).filter(
@@ -59,16 +63,15 @@ def window_events(rule: CountingRule, *, start: date, end: date, today: date, li
 
 
 def kept_counts(
-    rule: CountingRule, *, window: Window, today: date, grouping: str, within: Within
+    ledger_rule: LedgerRule | None, *, window: Window, today: date, grouping: str, within: Within
 ) -> dict[Any, dict[tuple[str, str], int]] | None:
     """The window's counts per place and cell from the kept counts, or None when they are not kept for it.
 
     Kept for a built rule, from a window start it keeps (that has come) to the end of a half year.
     """
-    if within.nothing or window.start > today or Period.semester_of(window.end).end != window.end:
+    if ledger_rule is None or within.nothing or window.start > today:
         return None
-    ledger_rule = ready_rule(rule)
-    if ledger_rule is None or window.start.isoformat() not in ledger_rule.window_starts:
+    if Period.semester_of(window.end).end != window.end or window.start.isoformat() not in ledger_rule.window_starts:
         return None
     dimensions = {grouping} - {"programme"}
     filters: dict[str, int] = {}

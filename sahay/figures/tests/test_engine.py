@@ -98,11 +98,6 @@ class World:
         )
 
 
-@pytest.fixture
-def world(programme, role_users, organisations) -> World:
-    return World(role_users.me_officer, organisations)
-
-
 def figure(
     code: str,
     period: str,
