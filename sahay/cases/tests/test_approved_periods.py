@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from sahay.accounts.models import User
 from sahay.cases.models import Case
+from sahay.cases.services.care import case_service_add
 from sahay.cases.services.cases import NewChild, case_register
-from sahay.cases.services.requests import case_request_make
+from sahay.cases.services.erasure import person_erase, retention_apply
+from sahay.cases.services.requests import case_request_answer, case_request_make
 from sahay.cases.tests.conftest import CaseWorld
 from sahay.core.models import Country
 from sahay.core.periods import Period
 from sahay.frameworks.models import Programme
 from sahay.records.models import Person
 from sahay.records.services import household_save, person_save, service_save
-from sahay.reports.locks import CORRECTION_FIELD
+from sahay.reports.locks import CORRECTION_FIELD, ApprovedPeriodChange
 from sahay.reports.models import Correction
 from sahay.reports.selectors import off_track_targets
 from sahay.reports.services import review_approve, review_submit
@@ -242,3 +246,68 @@ def test_a_service_within_a_case_in_an_approved_half_year_asks_a_reason(
     assert worker.post(page, {**form, "correction_reason": CORRECTION}).status_code == 302
     assert thai_figure(manager, "CARE-2") == before + 1
     assert Correction.objects.get().record_kind == "service"
+
+
+@pytest.fixture
+def steps(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The record kind and id of every change that completed the approved-period step."""
+    completed: list[tuple[str, str]] = []
+    done = ApprovedPeriodChange.done
+
+    def record(change: ApprovedPeriodChange, record_id: str) -> None:
+        completed.append((change.record_kind, record_id))
+        done(change, record_id)
+
+    monkeypatch.setattr(ApprovedPeriodChange, "done", record)
+    return completed
+
+
+def test_every_case_write_of_counted_records_passes_the_change_step(
+    case_world: CaseWorld, steps: list[tuple[str, str]]
+) -> None:
+    """Registering (a new child or a registered one, directly or by a granted request), services within a case,
+    and erasures on request or on the retention schedule."""
+    worker, supervisor = case_world.worker, case_world.supervisor
+    organisation = worker.organisation
+
+    def open_case(registered_by: User, **child: Any) -> Case:
+        return case_register(
+            registered_by=registered_by,
+            organisation=organisation,
+            intake="outreach",
+            exploitation="online_abuse",
+            opened_on=date(2017, 2, 1),
+            child_role="victim",
+            case_worker=worker,
+            **child,
+        )
+
+    def registered(code: str) -> Person:
+        return person_save(saved_by=worker, organisation=organisation, code=code, sex="female")
+
+    new = open_case(worker, new_child=NewChild(code="TH-K-95", sex="male"))
+    assert ("person", new.person.public_id) in steps
+    known = registered("TH-K-96")
+    open_case(supervisor, person=known)
+    assert steps.count(("person", known.public_id)) == 2  # its record, then its role
+    requested = registered("TH-K-97")
+    case_request = case_request_make(
+        requested_by=worker,
+        organisation=organisation,
+        code="TH-K-97",
+        intake="outreach",
+        exploitation="online_abuse",
+        opened_on=date(2017, 2, 1),
+        child_role="victim",
+        case_worker=worker,
+    )
+    case_request_answer(case_request=case_request, answered_by=supervisor, grant=True)
+    assert steps.count(("person", requested.public_id)) == 2
+    service = case_service_add(case=new, added_by=worker, kind="shelter", start=date(2017, 2, 3))
+    assert ("service", service.public_id) in steps
+    person_erase(person=known, erased_by=case_world.system_administrator, reason="Court order 4")
+    assert steps.count(("person", known.public_id)) == 3
+    forgotten = registered("TH-K-98")  # no case: erased ten years after their last record
+    purge = retention_apply(today=date(2060, 1, 1))
+    assert forgotten.public_id in purge.people
+    assert all(("person", erased) in steps for erased in purge.people)
