@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,10 @@ from sahay.accounts.models import User
 from sahay.cases.models import Assessment, Case, Consent, LegalCase
 from sahay.cases.services.cases import NewChild
 from sahay.core.models import Organisation
+from sahay.core.pages import add_service_errors
 from sahay.records.forms import DATE, blank_first, correction_reason_field
 from sahay.records.models import Household, PersonRole, Service, Sex, TrackedItem
+from sahay.reports.locks import CORRECTION_FIELD
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -29,7 +32,29 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class CaseRegisterForm(forms.Form):
+class CorrectionWhenAskedForm(forms.Form):
+    """Offers the reason for a correction, last, once the approved-period lock asked for one, and from then on.
+
+    Opening a case rarely reaches back into an approved half year: a field for it on every form would only
+    puzzle whoever registers one.
+    """
+
+    correction_reason = correction_reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.pop(CORRECTION_FIELD)
+        if CORRECTION_FIELD in self.data:
+            self.fields[CORRECTION_FIELD] = field
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's errors, with the reason field if the lock asks for it (what was typed stays)."""
+        if CORRECTION_FIELD in getattr(error, "error_dict", {}) and CORRECTION_FIELD not in self.fields:
+            self.fields[CORRECTION_FIELD] = correction_reason_field()
+        add_service_errors(self, error)
+
+
+class CaseRegisterForm(CorrectionWhenAskedForm):
     code = forms.CharField(
         label=_("Child's code"), max_length=40, help_text=_("Pseudonymous code, unique in your organisation.")
     )
@@ -275,7 +300,7 @@ class ShareForm(forms.Form):
         self.fields["user"].queryset = case_workers  # type: ignore[attr-defined]
 
 
-class CaseRequestAnswerForm(forms.Form):
+class CaseRequestAnswerForm(CorrectionWhenAskedForm):
     grant = forms.TypedChoiceField(
         label=_("Answer"),
         choices=[("yes", _("Grant: open the case")), ("no", _("Refuse"))],

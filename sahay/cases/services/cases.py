@@ -20,9 +20,10 @@ from sahay.cases.models import Case, CaseShare
 from sahay.cases.policy import CaseAccess, CaseAction
 from sahay.cases.selectors import may_open_registered_child
 from sahay.cases.services.common import audit_case, claim_version, require, require_open
+from sahay.cases.services.roles import child_role_add
 from sahay.core.models import Organisation
 from sahay.records.models import Person, PersonRole
-from sahay.records.services import person_save
+from sahay.records.services import RoleSpec, person_save
 
 CHILD_ROLES = (PersonRole.Role.VICTIM, PersonRole.Role.AT_RISK_CHILD)
 
@@ -66,12 +67,14 @@ def case_register(
     new_child: NewChild | None = None,
     summary: str = "",
     request: HttpRequest | None = None,
+    correction_reason: str = "",
 ) -> Case:
     """Open a case for a child of the organisation: a known person, or a new one registered with it.
 
     A case on a child already registered is opened by a case supervisor: a case worker asks one
     (services/requests.py), so that a case worker reaches a child only through an assignment, a share or a
-    referral.
+    referral. The child's role from the opening day counts in the figures: a back-dated case that changes an
+    approved half year needs `correction_reason`.
     """
     if not (registered_by.has_perm(Right.WORK_CASES.permission) and registered_by.organisation_id == organisation.pk):
         raise PermissionDenied
@@ -92,7 +95,8 @@ def case_register(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        if person is None and new_child is not None:
+        if new_child is not None:
+            # Someone new has nothing counted yet: the role comes with the record, through its own step.
             person = person_save(
                 saved_by=registered_by,
                 organisation=organisation,
@@ -103,11 +107,19 @@ def case_register(
                 name=new_child.name,
                 contact=new_child.contact,
                 address=new_child.address,
+                roles=[RoleSpec(role=child_role, start=opened_on)],
+            )
+        elif person is not None and not person.roles.filter(role=child_role, end__isnull=True).exists():
+            child_role_add(
+                person=person,
+                role=child_role,
+                start=opened_on,
+                added_by=registered_by,
+                organisation=organisation,
+                correction_reason=correction_reason,
             )
         if person is None:  # cannot happen: one of the two was required above
             raise ValidationError({"person": _("Choose a registered child or register a new one.")})
-        if not person.roles.filter(role=child_role, end__isnull=True).exists():
-            PersonRole.objects.create(person=person, role=child_role, start=opened_on)
         case = Case.objects.create(
             person=person,
             organisation=organisation,

@@ -39,6 +39,7 @@ from sahay.cases.models import (
 from sahay.frameworks.models import Programme
 from sahay.records.models import Household, Participation, Person, Service
 from sahay.records.models.people import years_after
+from sahay.reports.locks import approved_period_change
 
 logger = logging.getLogger("sahay.retention")
 
@@ -92,8 +93,8 @@ def _case_narratives_erase(cases: QuerySet[Case], purge: Purge, *, dry_run: bool
 
 def age_comparison_dates(person: Person) -> list[date]:
     """Every date on which a figure or a page compares the person's age with a milestone: activity dates,
-    service starts, the starts of the periods a service runs into (a period counts age on its first day),
-    and the days the person's cases opened."""
+    service starts, the starts of the windows a service runs into (a window counts age on its first day, and
+    months and quarters are windows too, so every first of a month), and the days the person's cases opened."""
     today = timezone.localdate()
     programme_starts = list(Programme.objects.values_list("start", flat=True))
     dates = set(Participation.objects.filter(person=person).values_list("activity__date", flat=True))
@@ -101,8 +102,8 @@ def age_comparison_dates(person: Person) -> list[date]:
     for start, end in Service.objects.filter(person=person).values_list("start", "end"):
         last = end or today
         dates.add(start)
-        period_starts = [date(year, month, 1) for year in range(start.year, last.year + 1) for month in (1, 7)]
-        dates |= {day for day in [*period_starts, *programme_starts] if start < day <= last}
+        month_starts = [date(year, month, 1) for year in range(start.year, last.year + 1) for month in range(1, 13)]
+        dates |= {day for day in [*month_starts, *programme_starts] if start < day <= last}
     return sorted(dates)
 
 
@@ -125,6 +126,17 @@ def _identity_erase(
     purge.counts["service texts"] += outcomes.count()
     if dry_run:
         return
+    # The milestones move only between dates nothing compares, so no approved half year changes and nothing is
+    # asked; the step still runs, so that whatever is kept of how the person counts follows their record.
+    # The retention schedule erases with no user: no correction is ever made in its name.
+    change = approved_period_change(
+        made_by=actor,  # type: ignore[arg-type]
+        organisation=person.organisation,
+        record_kind="person",
+        country_ids=[person.country_id],
+        days=[],
+        reason=reason,
+    )
     outcomes.update(outcome="")
     if person.birth_date is not None:
         person.birth_year_estimated = person.birth_date.year
@@ -148,6 +160,7 @@ def _identity_erase(
             "identity_erased_at",
         ]
     )
+    change.done(person.public_id)
     audit_record(
         action=AuditAction.IDENTITY_ERASED,
         actor=actor,

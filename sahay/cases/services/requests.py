@@ -26,6 +26,7 @@ from sahay.cases.services.cases import CHILD_ROLES, case_register, case_workers_
 from sahay.cases.services.notices import notify, supervisors_of
 from sahay.core.models import Organisation
 from sahay.records.models import Person
+from sahay.reports.locks import CORRECTION_FIELD
 
 
 def case_request_make(
@@ -85,10 +86,17 @@ def case_request_make(
 
 
 def case_request_answer(
-    *, case_request: CaseRequest, answered_by: User, grant: bool, note: str = "", request: HttpRequest | None = None
+    *,
+    case_request: CaseRequest,
+    answered_by: User,
+    grant: bool,
+    note: str = "",
+    request: HttpRequest | None = None,
+    correction_reason: str = "",
 ) -> CaseRequest:
     """A case supervisor of the organisation grants the request (the case opens, with the requested case worker)
-    or refuses it; either is audited, and the requester is told."""
+    or refuses it; either is audited, and the requester is told. Granting a back-dated case that changes an
+    approved half year's figures needs `correction_reason`, as registering it directly would."""
     if not (may_open_registered_child(answered_by) and answered_by.organisation_id == case_request.organisation_id):
         raise PermissionDenied
     if case_request.status != CaseRequest.Status.PENDING:
@@ -117,9 +125,13 @@ def case_request_answer(
                     person=person,
                     summary=case_request.summary,
                     request=request,
+                    correction_reason=correction_reason,
                 )
             except ValidationError as error:
-                raise ValidationError(error.messages) from error
+                # The lock's question is answered in the supervisor's own reason field; the rest concerns the
+                # request as a whole.
+                asked = getattr(error, "error_dict", {}).get(CORRECTION_FIELD)
+                raise ValidationError({CORRECTION_FIELD: asked} if asked else error.messages) from error
         case_request.status = CaseRequest.Status.GRANTED if grant else CaseRequest.Status.REFUSED
         case_request.answered_by, case_request.answered_at = answered_by, timezone.now()
         case_request.answer_note, case_request.case = note.strip(), case

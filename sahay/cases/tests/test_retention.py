@@ -29,7 +29,8 @@ from sahay.cases.tests.erasure_helpers import (
 )
 from sahay.core.encryption import decrypt_bytes
 from sahay.core.key_rotation import encrypted_columns
-from sahay.records.models import Household
+from sahay.core.periods import Period
+from sahay.records.models import Household, Person
 
 
 def close(case: Case, worker, closed_on: date) -> None:
@@ -161,18 +162,17 @@ def test_an_administrator_erases_through_the_pages(case_world, client_for) -> No
     assert client_for(case_world.supervisor).post(found["Location"], {"reason": "x"}).status_code == 403
 
 
-def test_erasure_leaves_no_date_of_birth_to_work_out_and_figures_unchanged(case_world) -> None:
-    from sahay.records.models.people import years_after
+def child_in_care_across_a_birthday(case_world) -> Person:
+    """A victim born on 15 March 2006 (12 on 15 March 2018), in medical care from February 2017 to January 2019."""
     from sahay.records.services import RoleSpec, person_save, service_save
 
     worker = case_world.worker
-    born = date(2006, 3, 15)
     child = person_save(
         saved_by=worker,
         organisation=worker.organisation,
         code="TH-B-1",
         sex="female",
-        birth_date=born,
+        birth_date=date(2006, 3, 15),
         roles=[RoleSpec(role="victim", start=date(2017, 2, 1))],
     )
     service_save(
@@ -183,27 +183,51 @@ def test_erasure_leaves_no_date_of_birth_to_work_out_and_figures_unchanged(case_
         end=date(2019, 1, 5),
         person=child,
     )
+    return child
+
+
+def test_erasure_leaves_no_date_of_birth_to_work_out_and_figures_unchanged(case_world) -> None:
+    from sahay.records.models.people import years_after
+
+    born = date(2006, 3, 15)
+    child = child_in_care_across_a_birthday(case_world)
     before = figure_snapshot(), age_cells()
     person_erase(person=child, erased_by=case_world.system_administrator, reason="Court order 2")
     child.refresh_from_db()
-    # The milestones sit on the dates figures compare them with, not on birthdays.
-    assert child.turns_12_on == date(2018, 7, 1) != years_after(born, 12)
+    # The milestones sit on the dates figures compare them with, not on birthdays: the first of the month after.
+    assert child.turns_12_on == date(2018, 4, 1) != years_after(born, 12)
     assert child.turns_18_on == date(2019, 1, 2) != years_after(born, 18)
     assert (child.birth_date, child.birth_year_estimated) == (None, 2006)
     assert (figure_snapshot(), age_cells()) == before
 
 
-def age_cells() -> list[dict[str, int]]:
-    """OUT-6 (victims with specialised help) split by sex and age band, per semester and year the child spans."""
+def test_erasure_leaves_month_and_quarter_figures_unchanged(case_world) -> None:
+    """A month or a quarter counts age on its own first day, like a half year: the milestones must not cross one."""
+    child = child_in_care_across_a_birthday(case_world)
+    months = [f"{year}-{month:02d}" for year in (2017, 2018) for month in range(1, 13)]
+    quarters = [f"{year}-Q{quarter}" for year in (2017, 2018) for quarter in range(1, 5)]
+    periods = [Period.parse(code) for code in [*months, *quarters]]
+    before = age_cells(periods)
+    person_erase(person=child, erased_by=case_world.system_administrator, reason="Court order 3")
+    assert age_cells(periods) == before
+
+
+def age_cells(periods: list[Period] | None = None) -> list[dict[str, int]]:
+    """OUT-6 (victims with specialised help) split by sex and age band, per period: by default each semester and
+    year the child spans, and cumulatively."""
     from sahay.figures.engine.counting import Window, tally
     from sahay.figures.engine.rules import CountingRule
     from sahay.frameworks.models import Indicator
 
     rule = CountingRule.parse(Indicator.objects.get(code="OUT-6").counting_rule)
-    windows = [Window(date(2017, 1, 1), date(2017, 6, 30)), Window(date(2017, 7, 1), date(2017, 12, 31))]
-    windows += [Window(date(2018, 1, 1), date(2018, 12, 31)), Window(date(2019, 1, 1), date(2019, 6, 30))]
-    windows += [Window(date(2017, 1, 1), date(2019, 12, 31))]
-    return [
-        tally(rule, window=window, today=date(2026, 11, 28), grouping="programme", disaggregate=True)[None].cells
+    if periods is None:
+        windows = [Window(date(2017, 1, 1), date(2017, 6, 30)), Window(date(2017, 7, 1), date(2017, 12, 31))]
+        windows += [Window(date(2018, 1, 1), date(2018, 12, 31)), Window(date(2019, 1, 1), date(2019, 6, 30))]
+        windows += [Window(date(2017, 1, 1), date(2019, 12, 31))]
+    else:
+        windows = [Window(period.start, period.end) for period in periods]
+    tallies = [
+        tally(rule, window=window, today=date(2026, 11, 28), grouping="programme", disaggregate=True)
         for window in windows
     ]
+    return [programme[None].cells if None in programme else {} for programme in tallies]

@@ -123,7 +123,7 @@ def case_register_page(request: AuthenticatedRequest) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                form.add_service_errors(error)
                 return render(request, "cases/case_register.html", {"form": form})
             messages.success(
                 request,
@@ -151,9 +151,10 @@ def case_register_page(request: AuthenticatedRequest) -> HttpResponse:
                 new_child=None if known else form.new_child(),
                 summary=data["summary"],
                 request=request,
+                correction_reason=data.get("correction_reason", ""),
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, _("Case %(code)s registered.") % {"code": case.code})
             return redirect(case_url(case))

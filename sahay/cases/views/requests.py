@@ -14,7 +14,7 @@ from sahay.cases import forms as case_forms
 from sahay.cases.selectors import case_requests_for
 from sahay.cases.services.requests import case_request_answer
 from sahay.cases.views.common import case_page
-from sahay.core.pages import AuthenticatedRequest, add_service_errors, paginate
+from sahay.core.pages import AuthenticatedRequest, paginate
 
 
 @right_required(Right.SUPERVISE_CASES)
@@ -38,7 +38,7 @@ def case_request_answer_page(request: AuthenticatedRequest, request_id: str) -> 
                 case_request=case_request, answered_by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, _("Answer sent to %(user)s.") % {"user": case_request.requested_by})
             return redirect("case_request_inbox")
