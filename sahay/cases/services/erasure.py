@@ -93,8 +93,8 @@ def _case_narratives_erase(cases: QuerySet[Case], purge: Purge, *, dry_run: bool
 
 def age_comparison_dates(person: Person) -> list[date]:
     """Every date on which a figure or a page compares the person's age with a milestone: activity dates,
-    service starts, the starts of the windows a service runs into (a window counts age on its first day, and
-    months and quarters are windows too, so every first of a month), and the days the person's cases opened."""
+    service starts, the starts of the half years a service runs into (a period counts age on its first day),
+    and the days the person's cases opened."""
     today = timezone.localdate()
     programme_starts = list(Programme.objects.values_list("start", flat=True))
     dates = set(Participation.objects.filter(person=person).values_list("activity__date", flat=True))
@@ -102,8 +102,10 @@ def age_comparison_dates(person: Person) -> list[date]:
     for start, end in Service.objects.filter(person=person).values_list("start", "end"):
         last = end or today
         dates.add(start)
-        month_starts = [date(year, month, 1) for year in range(start.year, last.year + 1) for month in range(1, 13)]
-        dates |= {day for day in [*month_starts, *programme_starts] if start < day <= last}
+        # Half years only, not months or quarters: a milestone moved to the next first of a month would keep
+        # the birth month. Month and quarter figures, which no report publishes, may shift by one age band.
+        period_starts = [date(year, month, 1) for year in range(start.year, last.year + 1) for month in (1, 7)]
+        dates |= {day for day in [*period_starts, *programme_starts] if start < day <= last}
     return sorted(dates)
 
 
