@@ -7,12 +7,9 @@ import multiprocessing
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from benchmarks.dataset import generate
 
 
-@pytest.mark.xfail(strict=True, reason="below about 2,000 people the generator loops for ever over too few activities")
 def test_a_small_data_set_is_generated(tmp_path: Path) -> None:
     process = multiprocessing.get_context("spawn").Process(target=generate, args=(tmp_path, 1500))
     process.start()
@@ -23,7 +20,6 @@ def test_a_small_data_set_is_generated(tmp_path: Path) -> None:
     assert process.exitcode == 0, "generating 1,500 people did not finish within 30 s"
 
 
-@pytest.mark.xfail(strict=True, reason="a household may get the same member twice, which the database refuses")
 def test_no_household_has_the_same_member_twice(tmp_path: Path) -> None:
     generate(tmp_path, 2100)  # a size whose draws once gave a person twice to one household
     with (tmp_path / "householdmember.csv").open(encoding="utf-8", newline="") as handle:
