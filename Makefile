@@ -49,17 +49,19 @@ pytest: $(VENV)/.installed-dev
 test-postgres: $(VENV)/.installed-dev
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-# The engine on BENCH_PEOPLE people (about 5 per person participations and services), checked against DuckDB.
-BENCH_PEOPLE ?= 1000000
+# The engine (about 5 participations and services per person), checked against DuckDB, at a size per database:
+# SQLite is meant for small installations. BENCH_PEOPLE, when given, sets both.
+BENCH_PEOPLE_SQLITE ?= $(or $(BENCH_PEOPLE),200000)
+BENCH_PEOPLE_POSTGRES ?= $(or $(BENCH_PEOPLE),1000000)
 BENCH_FUZZ_EXAMPLES ?= 100
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
+	$(BIN)/python -m benchmarks --people $(BENCH_PEOPLE_SQLITE)
 	$(BIN)/python -m benchmarks.imports
 	$(BIN)/python -m benchmarks.duplicates
 	# Goal 29: every hostile import file at full size through the page, `sahay import` and a worker (Redis at 6379).
 	$(BIN)/python -m benchmarks.hostile
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks --people $(BENCH_PEOPLE)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks --people $(BENCH_PEOPLE_POSTGRES)
 	psql -q -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS sahay_bench' -c 'CREATE DATABASE sahay_bench'
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sahay_bench $(BIN)/python -m benchmarks.imports
 	# The API fuzzed deeper than in `make test`: many generated calls per operation, mode and role.

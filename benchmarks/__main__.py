@@ -84,11 +84,15 @@ def main() -> int:
             (f"..{semester.code}", Window(programme.start, semester.end)),
         ]
 
+    # Every figure the framework defines: each indicator, for each of its countries and the programme, in each
+    # window. A figure without records is 0, on both sides of the comparison.
+    places = [*programme.countries.values_list("code", flat=True), "programme"]
+
     # (a) the whole framework
     engine: dict[str, dict[tuple[str, str], int]] = {}
     started = time.perf_counter()
     for label, window in windows:
-        figures: dict[tuple[str, str], int] = {}
+        figures = {(code, place): 0 for code, _rule in indicators for place in places}
         for code, rule in indicators:
             for grouping in ("country", "programme"):
                 results = tally(rule, window=window, today=TODAY, grouping=grouping, disaggregate=rule.counts_people)

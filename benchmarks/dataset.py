@@ -49,7 +49,9 @@ class Sizes:
 
     @property
     def activities(self) -> int:
-        return max(60, self.people // 25)
+        # At least 200, so that a small data set's people have more activities to join than the three
+        # participations each needs (with 60, 1,500 people ran out of distinct pairs and the draw never ended).
+        return max(200, self.people // 25)
 
     @property
     def participations(self) -> int:
@@ -181,9 +183,11 @@ def generate(folder: Path, people: int, seed: int = 20170101) -> dict[str, int]:
     for household_id in range(1, sizes.households + 1):
         country = rng.randrange(len(COUNTRIES)) + 1
         households_out.writerow([household_id, country, f"H{household_id:07d}"])
-        for _ in range(rng.randint(1, 3)):
+        # A person drawn twice for one household is a member once (the database allows no more); the draws
+        # and their order stay those of the data sets already measured.
+        for person_id in dict.fromkeys(rng.randrange(people) + 1 for _ in range(rng.randint(1, 3))):
             member_id += 1
-            members_out.writerow([member_id, household_id, rng.randrange(people) + 1])
+            members_out.writerow([member_id, household_id, person_id])
     households_file.close()
     members_file.close()
     counts["household"], counts["householdmember"] = sizes.households, member_id

@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
 
 from benchmarks.dataset import COUNTRIES
 from sahay.core.models import Country, Organisation
+from sahay.records.models import (
+    Activity,
+    ExternalOrganisation,
+    Household,
+    HouseholdMember,
+    Participation,
+    Person,
+    PersonRole,
+    Service,
+    TrackedItem,
+    TrackedItemStatus,
+)
+
+ReachedOrganisation = Activity.reached_organisations.through
+CREATED = "2020-01-01 00:00:00+00:00"  # when each loaded person was recorded: the column has no default
+
+
+class LoadError(Exception):
+    """The loader no longer matches the models: which table and column."""
 
 
 def _rows(folder: Path, name: str) -> Iterator[list[str]]:
@@ -20,19 +40,37 @@ def _rows(folder: Path, name: str) -> Iterator[list[str]]:
         yield from reader
 
 
-def _insert(table: str, columns: list[str], rows: Iterator[list[Any]]) -> None:
-    """COPY on PostgreSQL, batched executemany on SQLite; empty strings in date or id columns are NULL."""
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+def _insert(model: type[models.Model], given: list[str], rows: Iterable[list[Any]]) -> None:
+    """Write rows of `given` columns into the model's table: COPY on PostgreSQL, batched executemany on SQLite.
+
+    Every other column takes what the model gives a new row (NULL, its default, or the empty string of a blank
+    text field), so a column added to a model later does not break the load. A new column that needs a value
+    of its own (required, or unique) stops the load, naming it.
+    """
+    table = model._meta.db_table
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    unknown = [column for column in given if column not in fields]
+    if unknown:
+        raise LoadError(f"{table} has no column {', '.join(unknown)}: benchmarks/load.py is behind the models")
+    others = [field for column, field in fields.items() if column not in given]
+    lacking = [field.column for field in others if not _takes_a_common_value(field)]
+    if lacking:
+        raise LoadError(f"benchmarks/load.py gives no value for {table}.{', '.join(lacking)}, which needs one")
+    filler = [field.get_db_prep_save(field.get_default(), connection) for field in others]
+    columns = ", ".join(connection.ops.quote_name(column) for column in [*given, *(f.column for f in others)])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row([*row, *filler])
+            # Later inserts through the ORM need the table's sequence past the loaded ids.
+            for statement in connection.ops.sequence_reset_sql(no_style(), [model]):
+                cursor.execute(statement)
             return
-        sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (len(given) + len(others)))})"
         batch: list[list[Any]] = []
         for row in rows:
-            batch.append(row)
+            batch.append([*row, *filler])
             if len(batch) == 20_000:
                 cursor.executemany(sql, batch)
                 batch = []
@@ -40,12 +78,19 @@ def _insert(table: str, columns: list[str], rows: Iterator[list[Any]]) -> None:
             cursor.executemany(sql, batch)
 
 
+def _takes_a_common_value(field: models.Field[Any, Any]) -> bool:
+    """Whether every loaded row may share what the model gives a new one: not for unique or required columns."""
+    if field.unique:
+        return False
+    return field.null or field.has_default() or (field.blank and field.empty_strings_allowed)
+
+
 def _none(value: str) -> str | None:
     return value or None
 
 
 def load(folder: Path) -> dict[int, int]:
-    """Returns the organisation id of each country position (1-based), for the engine's grouping."""
+    """Returns the country id of each country position (1-based), for the engine's grouping."""
     with transaction.atomic():
         netherlands = Country.objects.get(code="NL")
         head = Organisation.objects.create(name="Bench head office", kind="head_office", country=netherlands)
@@ -61,27 +106,8 @@ def load(folder: Path) -> dict[int, int]:
             ).pk
             countries[position] = country.pk
 
-        def person_rows() -> Iterator[list[object]]:
-            for person_id, country, code, sex, born, turns_12, turns_18 in _rows(folder, "person"):
-                position = int(country)
-                yield [
-                    int(person_id),
-                    f"b{person_id}",
-                    partners[position],
-                    code,
-                    sex,
-                    _none(born),
-                    _none(turns_12),
-                    _none(turns_18),
-                    countries[position],
-                    "",
-                    "",
-                    "",
-                    "2020-01-01 00:00:00+00:00",
-                ]
-
         _insert(
-            "records_person",
+            Person,
             [
                 "id",
                 "public_id",
@@ -92,20 +118,31 @@ def load(folder: Path) -> dict[int, int]:
                 "turns_12_on",
                 "turns_18_on",
                 "country_id",
-                "name",
-                "contact",
-                "address",
                 "created_at",
             ],
-            person_rows(),
+            (
+                [
+                    int(i),
+                    f"b{i}",
+                    partners[int(c)],
+                    code,
+                    sex,
+                    _none(born),
+                    _none(t12),
+                    _none(t18),
+                    countries[int(c)],
+                    CREATED,
+                ]
+                for i, c, code, sex, born, t12, t18 in _rows(folder, "person")
+            ),
         )
         _insert(
-            "records_personrole",
+            PersonRole,
             ["id", "person_id", "role", "profession", "start", "end"],
             ([int(i), int(p), r, prof, s, _none(e)] for i, p, r, prof, s, e in _rows(folder, "personrole")),
         )
         _insert(
-            "records_activity",
+            Activity,
             [
                 "id",
                 "public_id",
@@ -123,25 +160,22 @@ def load(folder: Path) -> dict[int, int]:
             ),
         )
         _insert(
-            "records_participation",
+            Participation,
             ["id", "activity_id", "person_id", "attended", "completed"],
             ([int(i), int(a), int(p), a_ == "1", c == "1"] for i, a, p, a_, c in _rows(folder, "participation")),
         )
         _insert(
-            "records_household",
-            ["id", "public_id", "organisation_id", "code", "country_id", "address"],
-            (
-                [int(i), f"h{i}", partners[int(c)], code, countries[int(c)], ""]
-                for i, c, code in _rows(folder, "household")
-            ),
+            Household,
+            ["id", "public_id", "organisation_id", "code", "country_id"],
+            ([int(i), f"h{i}", partners[int(c)], code, countries[int(c)]] for i, c, code in _rows(folder, "household")),
         )
         _insert(
-            "records_householdmember",
+            HouseholdMember,
             ["id", "household_id", "person_id"],
             ([int(i), int(h), int(p)] for i, h, p in _rows(folder, "householdmember")),
         )
         _insert(
-            "records_service",
+            Service,
             [
                 "id",
                 "public_id",
@@ -152,16 +186,14 @@ def load(folder: Path) -> dict[int, int]:
                 "organisation_id",
                 "start",
                 "end",
-                "provider",
-                "outcome",
             ],
             (
-                [int(i), f"s{i}", k, e, _none(p), _none(h), partners[int(c)], s, _none(end), "", ""]
+                [int(i), f"s{i}", k, e, _none(p), _none(h), partners[int(c)], s, _none(end)]
                 for i, c, k, e, p, h, s, end in _rows(folder, "service")
             ),
         )
         _insert(
-            "records_externalorganisation",
+            ExternalOrganisation,
             ["id", "recorded_by_id", "name", "kind", "sector", "country_id"],
             (
                 [int(i), partners[int(c)], n, k, s, countries[int(c)]]
@@ -169,12 +201,12 @@ def load(folder: Path) -> dict[int, int]:
             ),
         )
         _insert(
-            "records_activity_reached_organisations",
+            ReachedOrganisation,
             ["id", "activity_id", "externalorganisation_id"],
             ([int(i), int(a), int(e)] for i, a, e in _rows(folder, "reached")),
         )
         _insert(
-            "records_trackeditem",
+            TrackedItem,
             ["id", "public_id", "kind", "organisation_id", "country_id", "title", "company_id"],
             (
                 [int(i), f"t{i}", k, partners[int(c)], countries[int(c)], k, _none(co)]
@@ -182,28 +214,10 @@ def load(folder: Path) -> dict[int, int]:
             ),
         )
         _insert(
-            "records_trackeditemstatus",
+            TrackedItemStatus,
             ["id", "item_id", "status", "reached_on"],
             ([int(i), int(it), s, d] for i, it, s, d in _rows(folder, "trackeditemstatus")),
         )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # later inserts through the ORM need the sequences past the ids
-            for table in (
-                "records_person",
-                "records_personrole",
-                "records_activity",
-                "records_participation",
-                "records_household",
-                "records_householdmember",
-                "records_service",
-                "records_externalorganisation",
-                "records_activity_reached_organisations",
-                "records_trackeditem",
-                "records_trackeditemstatus",
-            ):
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
-            cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return countries
