@@ -16,9 +16,9 @@ from django.utils import timezone
 from sahay.figures.engine.rules import CountingRule
 from sahay.figures.ledger.counts import ROW_COLUMNS, CountedRow, CountKey, apply, subject_counts
 from sahay.figures.ledger.derive import RECORD_MODELS, chunks, derive, record_source
-from sahay.figures.ledger.maintain import lock_records, store
+from sahay.figures.ledger.maintain import discard_pending, lock_records, store
 from sahay.figures.ledger.models import LedgerCount, LedgerRow, LedgerRule
-from sahay.figures.ledger.rules import parsed, starts_of
+from sahay.figures.ledger.rules import ledger_rules_sync, parsed, starts_of
 
 BATCH = 20_000
 Progress = Callable[[int, int], None]
@@ -55,6 +55,15 @@ def ledger_build(ledger_rules: Iterable[LedgerRule], *, progress: Progress | Non
             done += len(batch)
             progress(done, total)
         _count(ledger_rule, rule)
+    return stored
+
+
+def ledger_rebuild(*, progress: Progress | None = None) -> int:
+    """Build every kept rule's rows again from the records: after records were written in bulk (the demo, a
+    restore, a benchmark's load), which marks nothing. Marks left by writes before it are then done with."""
+    ledger_rules_sync()
+    stored = ledger_build(LedgerRule.objects.order_by("pk"), progress=progress)
+    discard_pending()
     return stored
 
 

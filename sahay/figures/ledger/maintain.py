@@ -64,6 +64,15 @@ class Touched:
         return any(getattr(self, kind.name) for kind in fields(self) if kind.name != "tables")
 
 
+class _Marks:
+    made = 0
+
+
+def marks_made() -> int:
+    """How many marks were made in this process: a test compares it before and after."""
+    return _Marks.made
+
+
 class _Unstepped:
     """Tables written outside the change step since the test suite last looked (see the module's docstring)."""
 
@@ -89,9 +98,11 @@ def touch(*, tables: Iterable[str] = (), **ids: Iterable[int | None]) -> None:
     if pending is None:
         pending = Touched()
         connection._sahay_ledger_touched = pending  # type: ignore[attr-defined]
-        # Normally `flush` has run before the commit and this finds nothing to do.
-        transaction.on_commit(_flush_after_commit)
+    # Normally `flush` has run before the commit and this finds nothing to do. (Registered for each mark:
+    # marks of a transaction that was rolled back stay behind, and a later one must still be looked after.)
+    transaction.on_commit(_flush_after_commit)
     pending.tables.update(tables)
+    _Marks.made += 1
     for kind, values in ids.items():
         getattr(pending, kind).update(value for value in values if value is not None)
 

@@ -42,6 +42,9 @@ WATCHED: dict[type[Model], tuple[str, str]] = {
 }
 
 
+COUNTED_MODELS = [*WATCHED, Activity.reached_organisations.through]
+
+
 def _touched(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     kind, attribute = WATCHED[sender]
     touch(**{kind: [getattr(instance, attribute)]}, tables=[sender._meta.label])

@@ -15,6 +15,7 @@ from sahay.demo.organisations import CASE_LOGINS, DEMO_LOGINS, case_staff, ensur
 from sahay.demo.records import DemoRecords, purge_demo_records
 from sahay.demo.reporting import APPROVED_HALF_YEARS, ensure_demo_reports
 from sahay.demo.second_factor import ensure_demo_devices
+from sahay.figures.ledger.build import ledger_rebuild
 from sahay.frameworks.services import framework_load
 
 # Only for the synthetic demo on a development install; the production profile refuses to run this command.
@@ -52,6 +53,8 @@ class Command(BaseCommand):
                 records = DemoRecords(seed=SEED, partners=partners, staff=case_staff(users))
                 records.build()
                 count = records.save()
+                # Written in bulk, past the change step: the figure ledger is built from them.
+                ledger_rebuild()
                 DemoDataset.objects.update_or_create(pk=1, defaults={"seed": SEED, "version": DEMO_DATA_VERSION})
                 self.stdout.write(f"Synthetic demo records: {count} written (seed {SEED}).")
         issued = ensure_demo_reports(programme=result.programme, manager=manager)
