@@ -167,3 +167,26 @@ class Report(models.Model):
     def published(self) -> PublishedFigures | None:
         frozen: dict[str, Any] | None = self.frozen
         return PublishedFigures.from_json(frozen["published"]) if frozen else None
+
+
+class ReportFile(models.Model):
+    """A file of an approved report as it was rendered, kept so that serving it renders nothing.
+
+    `digest` names what it was drawn from (the report's content in its language and the renderers' code): a
+    file whose digest is no longer the current one is never served, but rendered again and replaced.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
+    file_format = models.CharField(max_length=10)  # a download format ("pdf", ...), or "page": the app's preview
+    language = models.CharField(max_length=10)
+    digest = models.CharField(max_length=64)  # SHA-256, hex
+    content = models.BinaryField()
+    rendered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "file_format", "language"], name="report_file_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.file_format} {self.language}"

@@ -5,6 +5,8 @@ Each move is one service, audited in its transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,9 +17,11 @@ from sahay.accounts.rights import Right
 from sahay.accounts.scope import scope_of
 from sahay.audit.models import AuditAction
 from sahay.audit.services import audit_record
+from sahay.core.context_processors import demo_data_is_synthetic
 from sahay.core.models import Country
 from sahay.core.periods import Period
 from sahay.frameworks.models import Programme
+from sahay.reports.files import report_files_render
 from sahay.reports.freezing import frozen_report_data
 from sahay.reports.models import OffTrackExplanation, PeriodReview, PeriodReviewStep, Report
 from sahay.reports.selectors import off_track_targets
@@ -144,7 +148,10 @@ def _unapproved_countries(report: Report) -> list[str]:
 
 
 def report_approve(*, report: Report, approved_by: User) -> Report:
-    """Freeze the report's figures and texts: from now on it reads the same, whatever is corrected later."""
+    """Freeze the report's figures and texts: from now on it reads the same, whatever is corrected later.
+
+    Its files are rendered and kept once the approval has committed, so that downloads serve them as they are.
+    """
     _require(approved_by, Right.APPROVE_PERIODS, report.country)
     waiting = _unapproved_countries(report)
     if waiting:
@@ -167,7 +174,18 @@ def report_approve(*, report: Report, approved_by: User) -> Report:
             target_id=str(report.pk),
             target_label=str(report),
         )
+        # After the commit, outside the transaction: rendering takes seconds, and on SQLite a write transaction
+        # holds every other writer that long. Should it fail, the approval stands and each file is rendered on
+        # its first download instead (robust: the error is logged, not raised to the approver).
+        transaction.on_commit(_files_renderer(report.pk), robust=True)
     return report
+
+
+def _files_renderer(report_pk: int) -> Callable[[], None]:
+    def render_approved_report_files() -> None:  # a named function: Django's log of a failure names it
+        report_files_render(Report.objects.get(pk=report_pk), synthetic=demo_data_is_synthetic())
+
+    return render_approved_report_files
 
 
 def report_new_version(*, report: Report, user: User) -> Report:

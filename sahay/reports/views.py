@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -26,11 +25,11 @@ from sahay.core.periods import Period, semesters_between
 from sahay.frameworks.models import Programme
 from sahay.frameworks.selectors import current_programme
 from sahay.reports import services
-from sahay.reports.building import report_content
 from sahay.reports.disclosure import DisclosureError
+from sahay.reports.files import report_file, report_page
 from sahay.reports.forms import NarrativeForm, ReportStartForm, ReviewForm
 from sahay.reports.models import PeriodReview, Report
-from sahay.reports.rendering import FORMATS, render_html
+from sahay.reports.rendering import FORMATS
 from sahay.reports.selectors import off_track_targets, review_list
 from sahay.reports.selectors import report_list as reports_for
 
@@ -227,17 +226,8 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _preview(report: Report, language: str) -> str:
-    """The report as it reads in the page. An approved report never changes, so its preview is drawn once."""
-
-    def draw() -> str:
-        return render_html(
-            report_content(report, language=language, synthetic=demo_data_is_synthetic()), standalone=False
-        )
-
-    if not report.is_approved or report.approved_at is None:
-        return draw()
-    key = f"report-preview:{report.pk}:{report.approved_at.isoformat()}:{language}:{demo_data_is_synthetic()}"
-    return str(cache.get_or_set(key, draw, timeout=None))
+    """The report as it reads in the page: a draft drawn now, an approved report as kept since its approval."""
+    return report_page(report, language=language, synthetic=demo_data_is_synthetic())
 
 
 @require_POST
@@ -277,8 +267,7 @@ def report_download(request: AuthenticatedRequest, pk: int, file_format: str) ->
         raise Http404
     output = FORMATS[file_format]
     try:
-        content = report_content(report, language=language, synthetic=demo_data_is_synthetic())
-        document = output.render(content)
+        document = report_file(report, file_format=file_format, language=language, synthetic=demo_data_is_synthetic())
     except DisclosureError:
         return render(request, "reports/disclosure_failed.html", status=503)
     with transaction.atomic():

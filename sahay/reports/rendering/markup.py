@@ -16,13 +16,18 @@ MARGIN_TEXT = 'font-family: "DejaVu Sans", sans-serif; font-size: 7.5pt; color: 
 DRAFT_TEXT = "font-size: 10pt; font-weight: bold; color: #b03a2e;"
 
 
-def render_html(content: ReportContent, *, standalone: bool = True) -> str:
-    return render_document(content, standalone=standalone, charts_as_images=False)
+def render_html(content: ReportContent, *, standalone: bool = True, views: list[TargetView] | None = None) -> str:
+    return render_document(content, standalone=standalone, charts_as_images=False, views=views)
 
 
-def render_document(content: ReportContent, *, standalone: bool, charts_as_images: bool) -> str:
-    """charts_as_images: each chart as an <img> of its SVG, which WeasyPrint draws far faster than inline SVG."""
-    context = _context(content, target_views(content))
+def render_document(
+    content: ReportContent, *, standalone: bool, charts_as_images: bool, views: list[TargetView] | None = None
+) -> str:
+    """charts_as_images: each chart as an <img> of its SVG, which WeasyPrint draws far faster than inline SVG.
+
+    views: the content's charts when already drawn for another format (drawing them is much of the cost).
+    """
+    context = _context(content, target_views(content) if views is None else views)
     context["charts_as_images"] = charts_as_images
     template = "reports/document.html" if standalone else "reports/_report_body.html"
     return render_to_string(template, context)

@@ -9,14 +9,15 @@ from weasyprint.urls import URLFetcher
 
 from sahay.reports.content import ReportContent
 from sahay.reports.rendering.markup import render_document
+from sahay.reports.rendering.views import TargetView
 
 # The document references nothing outside itself (its charts are data: URLs); the fetcher makes sure that a
 # reference slipping in later is refused rather than fetched from another host or read from the disk.
 ONLY_INLINE_DATA = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 
 
-def render_pdf(content: ReportContent) -> bytes:
-    html = render_document(content, standalone=True, charts_as_images=True)
+def render_pdf(content: ReportContent, views: list[TargetView] | None = None) -> bytes:
+    html = render_document(content, standalone=True, charts_as_images=True, views=views)
     pdf: bytes = HTML(string=html, url_fetcher=ONLY_INLINE_DATA).write_pdf()
     return pdf
 

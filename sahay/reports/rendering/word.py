@@ -19,7 +19,7 @@ HALF_WIDTH = Cm((PAGE_WIDTH_CM - 2 * MARGIN_CM) * 0.6)  # the trend and country 
 DRAFT_RED = RGBColor(0xB0, 0x3A, 0x2E)
 
 
-def render_docx(content: ReportContent) -> bytes:
+def render_docx(content: ReportContent, views: list[TargetView] | None = None) -> bytes:
     document = Document()
     _page_setup(document, content)
     labels = content.labels
@@ -42,7 +42,7 @@ def render_docx(content: ReportContent) -> bytes:
 
     document.add_heading(labels["targets"], level=1)
     document.add_paragraph(labels["suppression_note"])
-    for view in target_views(content):
+    for view in target_views(content) if views is None else views:
         _target(document, view, labels)
 
     document.add_heading(labels["explanations"], level=1)

@@ -14,17 +14,17 @@ from sahay.core.files import write_atomically
 from sahay.core.models import Country
 from sahay.core.periods import Period
 from sahay.frameworks.selectors import current_programme
-from sahay.reports.building import report_content
 from sahay.reports.cli_audit import audit_command_export
 from sahay.reports.disclosure import DisclosureError
+from sahay.reports.files import report_file
 from sahay.reports.models import Report
 from sahay.reports.rendering import FORMATS
 
 
 class Command(BaseCommand):
     help = (
-        "Write the half-year progress report of a period: the latest approved version, or a draft "
-        "computed now (it says Draft on every page)."
+        "Write the half-year progress report of a period: the latest approved version (its file as kept since "
+        "its approval), or a draft computed now (it says Draft on every page)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -54,8 +54,9 @@ class Command(BaseCommand):
             report = Report(programme=programme, country=country, period_code=period.code)
         output = FORMATS[options["format"]]
         try:
-            content = report_content(report, language=options["lang"], synthetic=demo_data_is_synthetic())
-            document = output.render(content)
+            document = report_file(
+                report, file_format=options["format"], language=options["lang"], synthetic=demo_data_is_synthetic()
+            )
         except DisclosureError as error:
             raise CommandError(f"The disclosure rules could not be applied ({error}); nothing was written.") from error
         place = country.code if country else "programme"
