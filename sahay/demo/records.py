@@ -34,6 +34,7 @@ from sahay.cases.models import (
 from sahay.core.models import Country, Organisation
 from sahay.core.periods import Period
 from sahay.demo.casework import DemoCasework
+from sahay.figures.ledger.maintain import flush as ledger_flush
 from sahay.records.models import (
     Activity,
     AggregateReach,
@@ -664,3 +665,5 @@ def purge_demo_records(partners: dict[str, list[Organisation]]) -> None:
     Household.objects.filter(organisation__in=organisations).delete()
     Person.objects.filter(organisation__in=organisations).delete()
     ExternalOrganisation.objects.filter(recorded_by__in=organisations, country__code__in=countries).delete()
+    # A bulk removal past the change step: the figure ledger drops what it kept of them here.
+    ledger_flush()
