@@ -15,7 +15,7 @@ from sahay.accounts.scope import Scope, scope_of
 from sahay.core.models import Country
 from sahay.core.periods import Period, semesters_between, years_between
 from sahay.figures.engine.rules import CountingRule
-from sahay.figures.ledger.read import ready_rule, window_events
+from sahay.figures.ledger.read import one_lookup, ready_rule, window_events
 from sahay.figures.models import AggregateEntry
 from sahay.figures.progress import Figure, expected_share
 from sahay.figures.sources import FigureSources, scope_restriction, window_of
@@ -131,20 +131,23 @@ def figure_table_in_scope(
     with_total = scope.sees_programme_totals and country is None
     sources = FigureSources(scope=scope, programme=programme, period=period, cumulative=cumulative)
     strategies = []
-    for strategy in programme.strategies.all():
-        rows = []
-        for indicator in strategy.indicators.all():
-            row = IndicatorFigures(
-                indicator=indicator, programme_target=programme_targets.get((indicator.pk, None)), total=None
-            )
-            values = sources.values(indicator, countries, with_total=with_total)
-            for column in countries:
-                row.by_country[column.code] = make_figure(values.by_country.get(column.pk), (indicator.pk, column.code))
-            if with_total:
-                row.total = make_figure(values.total, (indicator.pk, None))
-                row.countries_overlap = values.countries_overlap
-            rows.append(row)
-        strategies.append(StrategyFigures(strategy=strategy, rows=rows))
+    with one_lookup():  # the figures of a page look the ledger up once
+        for strategy in programme.strategies.all():
+            rows = []
+            for indicator in strategy.indicators.all():
+                row = IndicatorFigures(
+                    indicator=indicator, programme_target=programme_targets.get((indicator.pk, None)), total=None
+                )
+                values = sources.values(indicator, countries, with_total=with_total)
+                for column in countries:
+                    row.by_country[column.code] = make_figure(
+                        values.by_country.get(column.pk), (indicator.pk, column.code)
+                    )
+                if with_total:
+                    row.total = make_figure(values.total, (indicator.pk, None))
+                    row.countries_overlap = values.countries_overlap
+                rows.append(row)
+            strategies.append(StrategyFigures(strategy=strategy, rows=rows))
     return FigureTable(
         programme=programme,
         period=period,

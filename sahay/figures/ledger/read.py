@@ -5,6 +5,9 @@ Both give the same annotated columns (see `engine.sources`), so `engine.counting
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +40,31 @@ COLUMNS = {
 }
 
 
+# Within `one_lookup()`, the built rules, looked up once by the first figure that asks.
+_BUILT: ContextVar[dict[str, LedgerRule] | None] = ContextVar("built_ledger_rules", default=None)
+
+
+@contextmanager
+def one_lookup() -> Iterator[None]:
+    """Figures read together (a page of them) look the built rules up once, not once each."""
+    token = _BUILT.set({})
+    try:
+        yield
+    finally:
+        _BUILT.reset(token)
+
+
 def ready_rule(rule: CountingRule) -> LedgerRule | None:
     """The rule's ledger when it is built; a write of this transaction not yet in it is put in first."""
     maintain.flush()
-    return LedgerRule.objects.filter(key=rule_key(rule), state=LedgerRule.State.READY).first()
+    built = LedgerRule.objects.filter(state=LedgerRule.State.READY)
+    cached = _BUILT.get()
+    if cached is None:
+        return built.filter(key=rule_key(rule)).first()
+    if not cached:
+        cached = {ledger_rule.key: ledger_rule for ledger_rule in built}
+        _BUILT.set(cached)
+    return cached.get(rule_key(rule))
 
 
 def window_events(
