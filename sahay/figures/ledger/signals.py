@@ -1,6 +1,8 @@
 """Saves and deletions of counted records mark what they touched (`maintain.touch`).
 
-A bulk write sends no signal: the service that makes one calls `touch` itself.
+A bulk write sends no signal: the service that makes one calls `touch` itself. Nor does a row of an
+activity's links to the organisations it reached, saved or deleted on its own (Django sends no signal for
+a many-to-many table): such links change through the activity (`m2m_changed`).
 """
 
 from __future__ import annotations
@@ -50,11 +52,6 @@ def _touched(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     touch(**{kind: [getattr(instance, attribute)]}, tables=[sender._meta.label])
 
 
-def _link_touched(sender: type[Model], instance: Any, **kwargs: Any) -> None:
-    """An activity's link to an organisation it reached, saved or deleted as a row of its own."""
-    touch(activities=[instance.activity_id], tables=[Activity._meta.label])
-
-
 def _organisation_country_before(sender: type[Model], instance: Organisation, **kwargs: Any) -> None:
     instance._country_before = (  # type: ignore[attr-defined]
         Organisation.objects.filter(pk=instance.pk).values_list("country_id", flat=True).first()
@@ -87,9 +84,6 @@ def connect() -> None:
     for model in WATCHED:
         post_save.connect(_touched, sender=model, dispatch_uid=f"ledger-save-{model._meta.label}")
         post_delete.connect(_touched, sender=model, dispatch_uid=f"ledger-delete-{model._meta.label}")
-    links = Activity.reached_organisations.through
-    post_save.connect(_link_touched, sender=links, dispatch_uid="ledger-link-save")
-    post_delete.connect(_link_touched, sender=links, dispatch_uid="ledger-link-delete")
     pre_save.connect(_organisation_country_before, sender=Organisation, dispatch_uid="ledger-organisation-before")
     post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="ledger-organisation")
     m2m_changed.connect(_reached_changed, sender=Activity.reached_organisations.through, dispatch_uid="ledger-reached")

@@ -153,8 +153,9 @@ def test_a_write_outside_the_change_step_is_caught(world, caplog) -> None:
     assert figure("PREV-1", "2018-H1") == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_after_its_commit_a_write_outside_the_step_is_put_in_and_reported(programme, role_users, organisations, caplog):
+def test_after_its_commit_a_write_outside_the_step_is_put_in_and_reported(
+    committed_db, programme, role_users, organisations, caplog
+):
     world = World(role_users.me_officer, organisations)
     girl = child(world)
     activity = world.activity("awareness_session", date(2018, 3, 1))
