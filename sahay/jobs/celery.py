@@ -33,7 +33,10 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     task_default_queue=os.environ.get("SAHAY_JOBS_QUEUE", "celery"),
     broker_connection_retry_on_startup=True,
-    beat_schedule={"sweep": {"task": "sahay.jobs.sweep", "schedule": 60.0}},
+    beat_schedule={
+        "sweep": {"task": "sahay.jobs.sweep", "schedule": 60.0},
+        "figures-compact": {"task": "sahay.figures.compact", "schedule": 600.0},
+    },
 )
 
 
@@ -66,6 +69,14 @@ def sweep() -> dict[str, list[int]]:
     from sahay.jobs.runner import jobs_sweep
 
     return vars(jobs_sweep())
+
+
+@app.task(name="sahay.figures.compact")  # type: ignore[untyped-decorator]  # celery ships no types
+def figures_compact() -> int:
+    """Fold the figure ledger's count changes together, so reads keep adding up few rows."""
+    from sahay.figures.ledger.counts import compact_all
+
+    return compact_all()
 
 
 @worker_ready.connect  # type: ignore[untyped-decorator]  # celery ships no types

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 
 from sahay.core.periods import Period, semesters_between
 from sahay.figures.engine.cells import age_band
 from sahay.figures.engine.rules import CountingRule
+from sahay.figures.ledger.models import LedgerCount
 
 # Where a count is kept: for everyone (the programme), per country, per organisation, per both.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -118,23 +119,41 @@ def counts_of(rule: CountingRule, rows: Iterable[CountedRow], starts: Sequence[d
 
 
 def apply(rule_id: int, changes: dict[CountKey, int]) -> None:
-    """Add the changes to the kept counts, in one statement; in key order, so two writers never deadlock."""
-    rows: list[Any] = [
-        (rule_id, key.window_start, key.level, key.country, key.organisation, key.until, key.sex, key.band, amount)
-        for key, amount in sorted(changes.items())
-        if amount
-    ]
-    if not rows:
-        return
-    table = connection.ops.quote_name("figures_ledgercount")
-    columns = "rule_id, window_start, level, country, organisation, until, sex, band, n"
-    for index in range(0, len(rows), 500):
-        chunk = rows[index : index + 500]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - table and columns are constants
-                "ON CONFLICT (rule_id, window_start, level, country, organisation, until, sex, band) "
-                f"DO UPDATE SET n = {table}.n + EXCLUDED.n",
-                [value for row in chunk for value in row],
-            )
+    """Add the changes to the kept counts as rows of their own.
+
+    Only ever inserted, never updated: two transactions that change the same count each add a row and
+    wait for nothing, however long either runs (an import keeps its locks until it commits). A read adds
+    the rows up; `compact` folds them together now and then.
+    """
+    LedgerCount.objects.bulk_create(
+        (LedgerCount(rule_id=rule_id, n=amount, **key._asdict()) for key, amount in sorted(changes.items()) if amount),
+        batch_size=2000,
+    )
+
+
+def compact(rule_id: int) -> int:
+    """Fold each count's rows into one; returns how many rows were folded away.
+
+    Rows are taken with DELETE ... RETURNING, so each is added up by the one compaction that removed it:
+    two at once cannot count a row twice, and writers, who only insert, never wait for it.
+    """
+    table = connection.ops.quote_name(LedgerCount._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE rule_id = %s RETURNING {', '.join(CountKey._fields)}, n",  # noqa: S608
+            [rule_id],
+        )
+        totals: Counter[CountKey] = Counter()
+        removed = 0
+        for *key, amount in cursor.fetchall():
+            totals[CountKey(*key)] += amount
+            removed += 1
+        apply(rule_id, dict(totals))
+    return removed - sum(1 for amount in totals.values() if amount)
+
+
+def compact_all() -> int:
+    """Compact every kept rule's counts; returns how many rows were folded away."""
+    from sahay.figures.ledger.models import LedgerRule
+
+    return sum(compact(rule_id) for rule_id in LedgerRule.objects.values_list("pk", flat=True))

@@ -66,7 +66,8 @@ class LedgerRow(models.Model):
 
 
 class LedgerCount(models.Model):
-    """How many subjects first qualify, in windows from `window_start`, in the half year ending on `until`.
+    """A change to how many subjects first qualify, in windows from `window_start`, in the half year ending
+    on `until`. A count is the sum of its rows (`counts.apply`, `counts.compact`).
 
     Per place: `level` says which of country and organisation the count is kept for (0 where it is not).
     """
@@ -82,12 +83,7 @@ class LedgerCount(models.Model):
     n = models.BigIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["rule", "window_start", "level", "country", "organisation", "until", "sex", "band"],
-                name="ledger_count_unique",
-            )
-        ]
+        indexes = [models.Index(fields=["rule", "window_start", "level", "until"], name="ledger_count_window")]
 
     def __str__(self) -> str:
         return f"{self.level} {self.country}/{self.organisation} from {self.window_start} by {self.until}: {self.n}"

@@ -109,11 +109,12 @@ def kept_counts(
     group = [] if grouping == "programme" else [grouping]
     counts = (
         LedgerCount.objects.filter(
-            rule=ledger_rule, window_start=window.start, level=level, until__lte=window.end, n__gt=0, **filters
+            rule=ledger_rule, window_start=window.start, level=level, until__lte=window.end, **filters
         )
         .order_by()
         .values(*group, "sex", "band")
         .annotate(total=Sum("n"))
+        .filter(total__gt=0)
         .values_list(*group, "sex", "band", "total")
     )
     found: dict[Any, dict[tuple[str, str], int]] = {}

@@ -180,3 +180,16 @@ def test_every_indicator_counted_from_records_has_its_ledger_built(varied) -> No
     records_based = Indicator.objects.filter(source=Indicator.Source.RECORDS).count()
     assert records_based and LedgerRule.objects.exclude(state=LedgerRule.State.READY).count() == 0
     assert date(2019, 1, 1) <= TODAY
+
+
+def test_compacting_folds_the_count_changes_and_leaves_every_figure_as_it_was(varied, capsys) -> None:
+    # Two girls of the same age, recorded one after the other: the same counts change twice.
+    first, second = child(varied), child(varied)
+    varied.activity("awareness_session", date(2018, 3, 1), people=[first])
+    varied.activity("awareness_session", date(2018, 4, 1), people=[second])
+    rows, before = LedgerCount.objects.count(), figure("PREV-1", "2018-H1", cumulative=True)
+    call_command("figures", "compact")
+    assert "count rows together" in capsys.readouterr().out
+    assert LedgerCount.objects.count() < rows
+    assert figure("PREV-1", "2018-H1", cumulative=True) == before
+    assert figure_differences(windows=some_windows) == []

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sahay.figures.engine.rules import CountingRule
 from sahay.figures.ledger.build import ledger_build
 from sahay.figures.ledger.check import figure_differences
+from sahay.figures.ledger.counts import compact_all
 from sahay.figures.ledger.models import LedgerRule
 from sahay.figures.ledger.rules import counted_rules, ledger_rules_sync, rule_key
 from sahay.frameworks.models import Indicator
@@ -25,10 +26,15 @@ class Command(BaseCommand):
         actions.add_parser(
             "verify", help="Recount every figure live and compare with the ledger; exit 1 on any difference."
         )
+        actions.add_parser(
+            "compact", help="Fold the ledger's count changes together (a Celery worker with -B does it every 10 min)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "rebuild":
             self._rebuild(options.get("indicator"))
+        elif options["action"] == "compact":
+            self.stdout.write(f"Folded {compact_all():,} count rows together.")
         else:
             self._verify()
 
