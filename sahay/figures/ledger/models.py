@@ -57,7 +57,7 @@ class LedgerRow(models.Model):
         indexes = [
             models.Index(fields=["rule", "start"], name="ledger_rule_start"),
             models.Index(fields=["rule", "subject"], name="ledger_rule_subject"),
-            models.Index(fields=["source", "record"], name="ledger_source_record"),
+            models.Index(fields=["rule", "source", "record"], name="ledger_rule_record"),
             models.Index(fields=["activity"], name="ledger_activity"),
         ]
 
