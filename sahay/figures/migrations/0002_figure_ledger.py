@@ -5,65 +5,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('figures', '0001_initial'),
+        ("figures", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LedgerRule',
+            name="LedgerRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('rule', models.JSONField()),
-                ('state', models.CharField(choices=[('building', 'Building'), ('ready', 'Ready')], default='building', max_length=10)),
-                ('built_at', models.DateTimeField(blank=True, null=True)),
-                ('window_starts', models.JSONField(default=list)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("rule", models.JSONField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("building", "Building"), ("ready", "Ready")], default="building", max_length=10
+                    ),
+                ),
+                ("built_at", models.DateTimeField(blank=True, null=True)),
+                ("window_starts", models.JSONField(default=list)),
             ],
         ),
         migrations.CreateModel(
-            name='LedgerRow',
+            name="LedgerRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=40)),
-                ('record', models.BigIntegerField()),
-                ('activity', models.BigIntegerField(null=True)),
-                ('subject', models.BigIntegerField()),
-                ('person', models.BigIntegerField(null=True)),
-                ('country', models.BigIntegerField()),
-                ('organisation', models.BigIntegerField(null=True)),
-                ('area', models.BigIntegerField(null=True)),
-                ('start', models.DateField()),
-                ('end', models.DateField(null=True)),
-                ('window_from', models.DateField(null=True)),
-                ('open_record', models.BooleanField(default=False)),
-                ('value', models.BigIntegerField(default=1)),
-                ('sex', models.CharField(max_length=10, null=True)),
-                ('turns_12_on', models.DateField(null=True)),
-                ('turns_18_on', models.DateField(null=True)),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='figures.ledgerrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source", models.CharField(max_length=40)),
+                ("record", models.BigIntegerField()),
+                ("activity", models.BigIntegerField(null=True)),
+                ("subject", models.BigIntegerField()),
+                ("person", models.BigIntegerField(null=True)),
+                ("country", models.BigIntegerField()),
+                ("organisation", models.BigIntegerField(null=True)),
+                ("area", models.BigIntegerField(null=True)),
+                ("start", models.DateField()),
+                ("end", models.DateField(null=True)),
+                ("window_from", models.DateField(null=True)),
+                ("open_record", models.BooleanField(default=False)),
+                ("value", models.BigIntegerField(default=1)),
+                ("sex", models.CharField(max_length=10, null=True)),
+                ("turns_12_on", models.DateField(null=True)),
+                ("turns_18_on", models.DateField(null=True)),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="figures.ledgerrule"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['rule', 'start'], name='ledger_rule_start'), models.Index(fields=['rule', 'subject'], name='ledger_rule_subject'), models.Index(fields=['rule', 'source', 'record'], name='ledger_rule_record'), models.Index(fields=['activity'], name='ledger_activity')],
+                "indexes": [
+                    models.Index(fields=["rule", "start"], name="ledger_rule_start"),
+                    models.Index(fields=["rule", "subject"], name="ledger_rule_subject"),
+                    models.Index(fields=["rule", "source", "record"], name="ledger_rule_record"),
+                    models.Index(fields=["activity"], name="ledger_activity"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LedgerCount',
+            name="LedgerCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('window_start', models.DateField()),
-                ('level', models.CharField(max_length=12)),
-                ('country', models.BigIntegerField()),
-                ('organisation', models.BigIntegerField()),
-                ('until', models.DateField()),
-                ('sex', models.CharField(max_length=10)),
-                ('band', models.CharField(max_length=10)),
-                ('n', models.BigIntegerField()),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='figures.ledgerrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("window_start", models.DateField()),
+                ("level", models.CharField(max_length=12)),
+                ("country", models.BigIntegerField()),
+                ("organisation", models.BigIntegerField()),
+                ("until", models.DateField()),
+                ("sex", models.CharField(max_length=10)),
+                ("band", models.CharField(max_length=10)),
+                ("n", models.BigIntegerField()),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="figures.ledgerrule"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['rule', 'window_start', 'level', 'until'], name='ledger_count_window')],
+                "indexes": [
+                    models.Index(fields=["rule", "window_start", "level", "until"], name="ledger_count_window")
+                ],
             },
         ),
     ]
