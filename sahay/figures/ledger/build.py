@@ -48,7 +48,10 @@ def ledger_build(ledger_rules: Iterable[LedgerRule], *, progress: Progress | Non
         for batch in chunks(ids, BATCH):
             with transaction.atomic():
                 lock_records(source, batch)
-                LedgerRow.objects.filter(rule=ledger_rule, source=source, record__in=batch).delete()
+                # A write since the build began may have stored rows of these records already.
+                LedgerRow.objects.filter(
+                    rule=ledger_rule, source=source, record__gte=batch[0], record__lte=batch[-1]
+                ).delete()
                 rows = derive(rule, batch)
                 store(ledger_rule, rows)
             stored += len(rows)
