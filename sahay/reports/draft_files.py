@@ -2,8 +2,8 @@
 
 The file is the draft as its figures stood when the job ran. It is kept, encrypted, on the job for its owner
 alone, and thrown away after `KEPT_FOR`. An approved report needs none of this: its files are kept since its
-approval (`sahay.reports.files`). The HTML and the workbook of a draft are drawn while the reader waits: their
-renderers take a fraction of a second beside the figures that the report's own page computes too.
+approval (`sahay.reports.files`). The HTML and the workbook of a draft are drawn while the reader waits: the HTML
+costs what the report's own page costs (the same figures and charts), the workbook less (no charts).
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from sahay.reports.models import Report
 from sahay.reports.rendering.views import target_views
 
 DRAFT_FILE_JOB = "report_file"
-# The formats whose renderer takes seconds for a programme report (measured at the demo's size: PDF 6 s, Word 2.5 s,
-# the workbook 0.1 s and the HTML 0.02 s, beside 3 s for the figures).
+# The formats whose renderer takes seconds for a programme report. Measured at the demo's size on a busy 2-core
+# machine, beside 2.5 s for the figures: the PDF 8.5 s with its charts, Word 3.6 s, the HTML 1.2 s (as the report's
+# own page), the workbook 0.1 s.
 BACKGROUND_FORMATS = ("pdf", "docx")
 # What each of them needs of a chart, drawn chart by chart so that the progress moves while they are drawn.
 CHART_FORMS = {"pdf": "svg", "docx": "png"}
