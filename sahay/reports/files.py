@@ -31,6 +31,7 @@ from sahay.reports.rendering import FORMATS, Drawing, excel, markup, pdf, render
 from sahay.reports.rendering.views import TargetView, target_views
 
 PAGE = "page"  # the report as the app's own page shows it: not a download, but kept like one
+WITHOUT_CHARTS = {"xlsx"}  # formats whose drawing takes no charts (tables only)
 
 # The code a file's bytes depend on besides its content, and the libraries that draw them.
 RENDERER_MODULES = (rendering, markup, pdf, word, excel, views, charts, spreadsheets)
@@ -123,7 +124,8 @@ def renderer_fingerprint() -> str:
 def _draw(content: ReportContent, file_formats: list[str]) -> dict[str, bytes]:
     # In the report's language: a number the templates format follows it, whatever the reader's language.
     with translation.override(content.language):
-        drawn = target_views(content)
+        # The workbook alone has no charts: drawing them for it would cost a second at a programme's size.
+        drawn = target_views(content) if set(file_formats) - WITHOUT_CHARTS else []
         return {file_format: DRAWINGS[file_format](content, drawn) for file_format in file_formats}
 
 

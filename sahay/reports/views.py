@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from sahay.frameworks.models import Programme
 from sahay.frameworks.selectors import current_programme
 from sahay.reports import services
 from sahay.reports.disclosure import DisclosureError
+from sahay.reports.draft_files import BACKGROUND_FORMATS, draft_file_start, drawn_in_background, recent_draft_files
 from sahay.reports.files import report_file, report_page
 from sahay.reports.forms import NarrativeForm, ReportStartForm, ReviewForm
 from sahay.reports.models import PeriodReview, Report
@@ -216,6 +218,8 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "body": body,
             "form": form,
             "formats": FORMATS,
+            "background_formats": () if report.is_approved else BACKGROUND_FORMATS,
+            "draft_files": [] if report.is_approved else recent_draft_files(report=report, user=user),
             "versions": versions.order_by("-version"),
             "can_approve": user.has_perm(Right.APPROVE_PERIODS.permission) and not report.is_approved,
             "can_new_version": user.has_perm(Right.WRITE_REPORTS.permission)
@@ -258,14 +262,27 @@ def report_new_version_view(request: AuthenticatedRequest, pk: int) -> HttpRespo
     return redirect("report_detail", pk=new.pk)
 
 
+@require_http_methods(["GET", "POST"])
 def report_download(request: AuthenticatedRequest, pk: int, file_format: str) -> HttpResponse:
+    """A report's file: a draft's PDF or Word file is drawn in the background (POST starts it), the others at once."""
     report = _readable_report(request, pk)
     if file_format not in FORMATS:
         raise Http404
     language = request.GET.get("lang") or (get_language() or "en").split("-")[0]
     if language not in ("en", "nl"):
         raise Http404
-    output = FORMATS[file_format]
+    if drawn_in_background(report, file_format):
+        if request.method == "POST":
+            job = draft_file_start(report=report, file_format=file_format, language=language, user=request.user)
+            return redirect("report_file_job", pk=job.pk)
+        # A link (from the API, a bookmark) does not start work by itself: the page offers to.
+        return render(
+            request,
+            "reports/draft_file_start.html",
+            {"report": report, "file_format": file_format, "language": language},
+        )
+    if request.method == "POST":  # approved since its page was opened: the kept file is served at once
+        return redirect(reverse("report_download", args=[report.pk, file_format]) + f"?lang={language}")
     try:
         document = report_file(report, file_format=file_format, language=language, synthetic=demo_data_is_synthetic())
     except DisclosureError:
@@ -280,6 +297,11 @@ def report_download(request: AuthenticatedRequest, pk: int, file_format: str) ->
             target_label=str(report),
             detail={"format": file_format, "language": language},
         )
+    return file_response(document, report=report, file_format=file_format, language=language)
+
+
+def file_response(document: bytes, *, report: Report, file_format: str, language: str) -> HttpResponse:
+    output = FORMATS[file_format]
     response = HttpResponse(document, content_type=output.content_type)
     name = f"sahay-report-{report.period_code}-{report.country.code if report.country else 'programme'}"
     status = f"v{report.version}" if report.is_approved else "draft"

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from sahay.accounts.access import TEST_SET_UP, access_confirm_at_set_up
 from sahay.accounts.models import Role, User
@@ -160,6 +161,13 @@ EXPECTED: dict[str, Expectation] = {
         lambda data: {"pk": data["report"], "file_format": "html"},
         out_of_scope=frozenset({"country_coordinator", "partner_staff", "donor_viewer"}),
     ),
+    # A draft's file drawn in the background is its asker's alone (404 for anyone else who reads reports).
+    "report_file_job": Expectation(
+        set(), lambda data: {"pk": data["report_job"]}, out_of_scope=frozenset(FIGURE_ROLES | {"donor_viewer"})
+    ),
+    "report_file_job_download": Expectation(
+        set(), lambda data: {"pk": data["report_job"]}, out_of_scope=frozenset(FIGURE_ROLES | {"donor_viewer"})
+    ),
     # Exports: figures after disclosure control, de-identified records, identities in an encrypted archive.
     "export_list": Expectation(EVERYONE),
     "export_figures": Expectation(FIGURE_ROLES | {"donor_viewer"}, query="?period=2017-H1&view=period&format=csv"),
@@ -256,11 +264,22 @@ def matrix_data(entered_programme, role_users, organisations) -> dict[str, objec
     activity = activity_save(
         saved_by=recorder, organisation=nepal, kind="community_meeting", title="m", date=date(2017, 3, 1)
     )
+    report = Report.objects.create(
+        programme=entered_programme, period_code="2017-H1", created_by=role_users.programme_manager
+    )
+    uploader = someone_else(organisations)
     return {
         # An import uploaded by someone who is none of the roles tested: nobody else may read it.
-        "job": Job.objects.create(kind="import", owner=someone_else(organisations)).pk,
-        "report": Report.objects.create(
-            programme=entered_programme, period_code="2017-H1", created_by=role_users.programme_manager
+        "job": Job.objects.create(kind="import", owner=uploader).pk,
+        "report": report.pk,
+        # A draft report's file asked for by that same someone: nobody else may see it or download it.
+        "report_job": Job.objects.create(
+            kind="report_file",
+            owner=uploader,
+            status=Job.Status.DONE,
+            finished_at=timezone.now(),
+            output=b"kept",
+            arguments={"report": report.pk, "file_format": "pdf", "file_language": "en"},
         ).pk,
         "entry": entry.pk,
         "target": target.pk,

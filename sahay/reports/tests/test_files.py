@@ -270,3 +270,17 @@ def test_a_failure_to_render_at_approval_leaves_the_report_approved_and_renders_
     manager = client_for(world.users.programme_manager)
     assert statement(download(manager, report, "xlsx"), "OUT-1", "Nepal").startswith("In Nepal, 8 meetings")
     assert ReportFile.objects.filter(report=report, file_format="xlsx").exists()
+
+
+def test_a_workbook_is_drawn_without_drawing_the_charts_it_has_no_room_for(
+    world: World, client_for, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.meetings("NP", 5, date(2017, 3, 1))
+    draft = report_draft(programme=world.programme, country=None, period=H1, user=world.users.programme_manager)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("charts were drawn for a workbook")
+
+    monkeypatch.setattr(files, "target_views", refuse)
+    manager = client_for(world.users.programme_manager)
+    assert statement(download(manager, draft, "xlsx"), "OUT-1", "Nepal").startswith("In Nepal, 5 meetings")

@@ -152,7 +152,7 @@ def test_a_failing_rule_set_gives_no_file_and_no_preview(
 
     monkeypatch.setattr("sahay.reports.publishing.publish", broken)
     manager = client_for(world.users.programme_manager)
-    download = manager.get(reverse("report_download", args=[report.pk, "pdf"]))
+    download = manager.get(reverse("report_download", args=[report.pk, "xlsx"]))
     assert download.status_code == 503
     assert download["Content-Type"].startswith("text/html")
     assert "nothing was output" in download.content.decode()
