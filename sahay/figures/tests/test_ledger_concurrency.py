@@ -18,7 +18,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import connection
 
 from conftest import Organisations, RoleUsers
 from sahay.figures.ledger.check import row_differences
@@ -173,15 +173,6 @@ def _wait_until_blocked_or_done(done: threading.Event, seconds: float = 10) -> N
             time.sleep(0.05)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OperationalError,
-    reason=(
-        "deadlock: an import's change step for each row locks that row's person and changes kept-count rows, and "
-        "the import keeps every lock until it commits. A write about the person of a later row locks that person "
-        "and then waits for a kept-count row the import changed; the import then waits for the person"
-    ),
-)
 def test_an_import_and_a_write_about_the_same_children_at_once_both_complete(
     committed_db: None, programme: Programme, organisations: Organisations, role_users: RoleUsers
 ) -> None:
