@@ -139,6 +139,10 @@ def compact(rule_id: int) -> int:
     """
     table = connection.ops.quote_name(LedgerCount._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # As a write does: a build finishing this rule's counts (which takes its row for update) waits for
+            # the compaction, or the compaction for it, never each for the other.
+            cursor.execute("SELECT id FROM figures_ledgerrule WHERE id = %s FOR SHARE", [rule_id])
         cursor.execute(
             # The table's and the columns' names are Sahay's own; the one value is a parameter.
             f"DELETE FROM {table} WHERE rule_id = %s RETURNING {', '.join(CountKey._fields)}, n",  # noqa: S608  # nosec B608
