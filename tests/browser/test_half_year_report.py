@@ -85,8 +85,9 @@ def test_a_half_year_goes_from_draft_to_approved_and_its_report_downloads(
     expect(manager.locator(".report-preview")).to_contain_text("Half-year progress report 2017-H1")
     screenshot("4-draft-report", manager)
     manager.get_by_label(re.compile("I understand that approving freezes")).check()
-    manager.get_by_role("button", name="Approve and publish").click()
-    expect(manager.get_by_role("status")).to_have_text("Report approved: its figures are frozen.")
+    # Approving renders and keeps the report's ten files before the page answers: seconds, more on a busy machine.
+    manager.get_by_role("button", name="Approve and publish").click(timeout=180_000)
+    expect(manager.get_by_role("status")).to_have_text("Report approved: its figures are frozen.", timeout=180_000)
     expect(manager.locator(".page-head .status")).to_have_text("Approved, version 1")
     screenshot("5-approved-report", manager)
 
